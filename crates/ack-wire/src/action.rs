@@ -1,0 +1,119 @@
+//! The one enum of actions and the one table of routes (method + path template, as the
+//! official SDKs build them; `shared/reference/ack-addon-api.md` §2).
+
+/// Every operation this server answers, spelled as ACK spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    CreateCluster,
+    DescribeClusterDetail,
+    DescribeClustersV1,
+    DeleteCluster,
+    DescribeTaskInfo,
+    DescribeAddons,
+    ListAddons,
+    DescribeAddon,
+    DescribeClusterAddonMetadata,
+    ListClusterAddonInstances,
+    GetClusterAddonInstance,
+    DescribeClusterAddonInstance,
+    DescribeClusterAddonsVersion,
+    DescribeClusterAddonUpgradeStatus,
+    DescribeClusterAddonsUpgradeStatus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// One route: `{name}` segments are path parameters, named as the Python SDK names them.
+pub struct Route {
+    pub action: Action,
+    pub method: Method,
+    pub path: &'static str,
+}
+
+const fn r(action: Action, method: Method, path: &'static str) -> Route {
+    Route { action, method, path }
+}
+
+use Action as A;
+use Method::{Delete, Get, Post};
+
+pub const ROUTES: &[Route] = &[
+    r(A::CreateCluster, Post, "/clusters"),
+    r(A::DescribeClusterDetail, Get, "/clusters/{cluster_id}"),
+    r(A::DeleteCluster, Delete, "/clusters/{cluster_id}"),
+    r(A::DescribeClustersV1, Get, "/api/v1/clusters"),
+    r(A::DescribeTaskInfo, Get, "/tasks/{task_id}"),
+    r(A::DescribeAddons, Get, "/clusters/components/metadata"),
+    r(A::ListAddons, Get, "/addons"),
+    r(A::DescribeAddon, Get, "/addons/{addon_name}"),
+    r(A::DescribeClusterAddonMetadata, Get, "/clusters/{cluster_id}/components/{component_id}/metadata"),
+    r(A::ListClusterAddonInstances, Get, "/clusters/{cluster_id}/addon_instances"),
+    r(A::GetClusterAddonInstance, Get, "/clusters/{cluster_id}/addon_instances/{instance_name}"),
+    r(A::DescribeClusterAddonInstance, Get, "/clusters/{cluster_id}/components/{component_id}/instance"),
+    r(A::DescribeClusterAddonsVersion, Get, "/clusters/{cluster_id}/components/version"),
+    r(A::DescribeClusterAddonUpgradeStatus, Get, "/clusters/{cluster_id}/components/{component_id}/upgradestatus"),
+    r(A::DescribeClusterAddonsUpgradeStatus, Get, "/clusters/{cluster_id}/components/upgradestatus"),
+];
+
+impl Action {
+    /// The action's name as sent in `x-acs-action`.
+    pub fn name(self) -> &'static str {
+        match self {
+            A::CreateCluster => "CreateCluster",
+            A::DescribeClusterDetail => "DescribeClusterDetail",
+            A::DescribeClustersV1 => "DescribeClustersV1",
+            A::DeleteCluster => "DeleteCluster",
+            A::DescribeTaskInfo => "DescribeTaskInfo",
+            A::DescribeAddons => "DescribeAddons",
+            A::ListAddons => "ListAddons",
+            A::DescribeAddon => "DescribeAddon",
+            A::DescribeClusterAddonMetadata => "DescribeClusterAddonMetadata",
+            A::ListClusterAddonInstances => "ListClusterAddonInstances",
+            A::GetClusterAddonInstance => "GetClusterAddonInstance",
+            A::DescribeClusterAddonInstance => "DescribeClusterAddonInstance",
+            A::DescribeClusterAddonsVersion => "DescribeClusterAddonsVersion",
+            A::DescribeClusterAddonUpgradeStatus => "DescribeClusterAddonUpgradeStatus",
+            A::DescribeClusterAddonsUpgradeStatus => "DescribeClusterAddonsUpgradeStatus",
+        }
+    }
+
+    pub fn route(self) -> &'static Route {
+        ROUTES.iter().find(|r| r.action == self).expect("every action has a route")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_unique_and_every_action_routed_once() {
+        for (i, a) in ROUTES.iter().enumerate() {
+            for b in &ROUTES[i + 1..] {
+                assert!(a.action != b.action, "{} routed twice", a.action.name());
+                assert!(
+                    !(a.method == b.method && a.path == b.path),
+                    "{} {} used twice",
+                    a.method.as_str(),
+                    a.path
+                );
+            }
+            assert_eq!(a.action.route().path, a.path);
+        }
+    }
+}

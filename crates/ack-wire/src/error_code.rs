@@ -1,0 +1,64 @@
+//! The provider's error-code vocabulary, with the HTTP status of each (ack-addon-api.md §5).
+
+/// An ACK error code. Adding a variant forces a decision about its status in `status()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    ErrorClusterNotFound,
+    AddonNotFound,
+    ErrorTaskNotFound,
+    InvalidParameter,
+    ErrorClusterState,
+    IncompleteSignature,
+    SignatureDoesNotMatch,
+    InvalidAccessKeyIdNotFound,
+    SignatureNonceUsed,
+    InvalidTimeStampFormat,
+    InvalidTimeStampExpired,
+    NotFound,
+    MethodNotAllowed,
+    ServiceUnavailable,
+    InternalError,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ErrorClusterNotFound => "ErrorClusterNotFound",
+            Self::AddonNotFound => "AddonNotFound",
+            Self::ErrorTaskNotFound => "ErrorTaskNotFound",
+            Self::InvalidParameter => "InvalidParameter",
+            Self::ErrorClusterState => "ErrorClusterState",
+            Self::IncompleteSignature => "IncompleteSignature",
+            Self::SignatureDoesNotMatch => "SignatureDoesNotMatch",
+            Self::InvalidAccessKeyIdNotFound => "InvalidAccessKeyId.NotFound",
+            Self::SignatureNonceUsed => "SignatureNonceUsed",
+            Self::InvalidTimeStampFormat => "InvalidTimeStamp.Format",
+            Self::InvalidTimeStampExpired => "InvalidTimeStamp.Expired",
+            Self::NotFound => "InvalidAction.NotFound",
+            Self::MethodNotAllowed => "UnsupportedHTTPMethod",
+            Self::ServiceUnavailable => "ServiceUnavailable",
+            Self::InternalError => "InternalError",
+        }
+    }
+
+    pub fn status(self) -> u16 {
+        match self {
+            Self::InvalidParameter
+            | Self::ErrorClusterState
+            | Self::IncompleteSignature
+            | Self::SignatureDoesNotMatch
+            | Self::SignatureNonceUsed
+            | Self::InvalidTimeStampFormat
+            | Self::InvalidTimeStampExpired => 400,
+            // Alibaba's gateway answers an unknown AccessKeyId with 404.
+            Self::ErrorClusterNotFound
+            | Self::AddonNotFound
+            | Self::ErrorTaskNotFound
+            | Self::InvalidAccessKeyIdNotFound
+            | Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::InternalError => 500,
+            Self::ServiceUnavailable => 503,
+        }
+    }
+}
