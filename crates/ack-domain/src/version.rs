@@ -1,0 +1,50 @@
+//! Version ordering for add-on versions (`v1.9.3.340-g9830b58-aliyun`) and Kubernetes versions
+//! (`1.31.1-aliyun.1`): the dotted numbers at the front decide, missing parts count as zero.
+
+use std::cmp::Ordering;
+
+/// The leading dotted numeric part, after an optional `v`.
+pub fn numeric_parts(v: &str) -> Vec<u64> {
+    let v = v.strip_prefix('v').or_else(|| v.strip_prefix('V')).unwrap_or(v);
+    let head = v.split(['-', '+', '_']).next().unwrap_or("");
+    head.split('.').map_while(|p| p.parse::<u64>().ok()).collect()
+}
+
+/// Whether the string looks like a version at all (starts with a number).
+pub fn is_version(v: &str) -> bool {
+    !numeric_parts(v).is_empty()
+}
+
+pub fn compare(a: &str, b: &str) -> Ordering {
+    let (pa, pb) = (numeric_parts(a), numeric_parts(b));
+    let n = pa.len().max(pb.len());
+    for i in 0..n {
+        let (x, y) = (pa.get(i).copied().unwrap_or(0), pb.get(i).copied().unwrap_or(0));
+        match x.cmp(&y) {
+            Ordering::Equal => {}
+            other => return other,
+        }
+    }
+    Ordering::Equal
+}
+
+/// `have` is at least `minimum` (for Kubernetes and dependency minimums).
+pub fn at_least(have: &str, minimum: &str) -> bool {
+    compare(have, minimum) != Ordering::Less
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn orders_real_versions() {
+        assert_eq!(compare("v0.3.9.4-ff225cd-aliyun", "v0.3.9.5-aliyun"), Ordering::Less);
+        assert_eq!(compare("1.2.24", "1.2.16"), Ordering::Greater);
+        assert!(at_least("1.31.1-aliyun.1", "1.28"));
+        assert!(!at_least("1.26.3-aliyun.1", "1.28"));
+        assert!(at_least("1.28.0", "1.28"));
+        assert!(is_version("1.31.1-aliyun.1"));
+        assert!(!is_version("latest"));
+    }
+}
