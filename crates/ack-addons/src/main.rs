@@ -1,0 +1,60 @@
+//! `ack-addons`: serve the ACK add-on API, import a fleet, or migrate a database.
+
+mod import;
+mod keys;
+mod serve;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "ack-addons", version, about = "ACK cluster add-on API server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API.
+    Serve(serve::ServeArgs),
+    /// Load a fleet (clusters and their installed add-ons) from a JSON file into the database.
+    Import(import::ImportArgs),
+    /// Create or migrate the database, then exit.
+    Migrate {
+        #[arg(long, env = "ACK_ADDONS_DATABASE_URL", default_value = "sqlite://ack-addons.db")]
+        database: String,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ACK_ADDONS_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = rt.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve::run(args).await,
+            Command::Import(args) => import::run(args).await,
+            Command::Migrate { database } => ack_store::Store::connect(&database).await.map(|_| {
+                println!("database {database} is migrated");
+            }),
+        }
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! `ack-addons serve`.
+
+use ack_domain::Catalog;
+use ack_server::{AppState, AuthMode, Clock, NonceCache};
+use ack_store::Store;
+use clap::{Args, ValueEnum};
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "ACK_ADDONS_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// sqlite://PATH (created and migrated if missing).
+    #[arg(long, env = "ACK_ADDONS_DATABASE_URL", default_value = "sqlite://ack-addons.db")]
+    database: String,
+    /// ID:SECRET[:ACCOUNT]; repeatable, or comma-separated in the environment.
+    #[arg(long = "access-key", env = "ACK_ADDONS_ACCESS_KEYS", value_delimiter = ',')]
+    access_keys: Vec<String>,
+    /// `verify` checks every signature; `off` accepts any request as account `default`.
+    #[arg(long, env = "ACK_ADDONS_AUTH", value_enum, default_value = "verify")]
+    auth: Auth,
+    /// A catalog file replacing the built-in one (format in the README).
+    #[arg(long, env = "ACK_ADDONS_CATALOG")]
+    catalog: Option<std::path::PathBuf>,
+    /// How long each task stage takes with the simulated executor.
+    #[arg(long, env = "ACK_ADDONS_STAGE_DURATION", default_value = "2s", value_parser = humantime::parse_duration)]
+    stage_duration: Duration,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Auth {
+    Verify,
+    Off,
+}
+
+pub fn load_catalog(path: Option<&std::path::Path>) -> Result<Catalog, String> {
+    match path {
+        None => Ok(Catalog::builtin()),
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| format!("reading catalog {}: {e}", p.display()))?;
+            Catalog::from_json(&text)
+        }
+    }
+}
+
+pub async fn run(args: ServeArgs) -> Result<(), String> {
+    let catalog = load_catalog(args.catalog.as_deref())?;
+    let store = Store::connect(&args.database).await?;
+    let clock = Clock::System;
+    let keys = crate::keys::load(&store, &args.access_keys, clock.now()).await?;
+    let auth = match args.auth {
+        Auth::Verify => AuthMode::Verify,
+        Auth::Off => AuthMode::Off,
+    };
+    tracing::debug!(stage_duration = ?args.stage_duration, "task engine settings");
+    let state = AppState { store, catalog: Arc::new(catalog), keys: Arc::new(keys), nonces: Arc::new(NonceCache::default()), auth, clock };
+    let listener = tokio::net::TcpListener::bind(&args.listen).await.map_err(|e| format!("binding {}: {e}", args.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("listening on http://{addr}");
+    std::io::stdout().flush().map_err(|e| e.to_string())?;
+    axum::serve(listener, ack_server::app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("serving: {e}"))?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,0 +1,102 @@
+//! Who is calling: signature, clock skew and replay checks, and the account the key belongs to.
+
+use crate::error::ApiError;
+use crate::state::{AppState, AuthMode};
+use ack_wire::ErrorCode;
+use ack_wire::sign::{self, AccessKeySecret, WireRequest};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+
+/// How far a request's timestamp may be from ours, and how long a nonce is remembered.
+pub const WINDOW_SECS: i64 = 15 * 60;
+
+pub const DEFAULT_ACCOUNT: &str = "default";
+
+/// The configured access keys, loaded from the store at start-up.
+#[derive(Default)]
+pub struct KeyRing {
+    keys: HashMap<String, (AccessKeySecret, String)>,
+}
+
+impl KeyRing {
+    pub fn new(keys: impl IntoIterator<Item = (String, AccessKeySecret, String)>) -> Self {
+        Self { keys: keys.into_iter().map(|(id, s, account)| (id, (s, account))).collect() }
+    }
+
+    fn secret(&self, id: &str) -> Option<AccessKeySecret> {
+        self.keys.get(id).map(|(s, _)| s.clone())
+    }
+
+    fn account(&self, id: &str) -> Option<&str> {
+        self.keys.get(id).map(|(_, a)| a.as_str())
+    }
+}
+
+/// Nonces seen within the window. In memory: one process serves one SQLite file.
+#[derive(Default)]
+pub struct NonceCache {
+    inner: Mutex<(HashMap<String, i64>, VecDeque<(i64, String)>)>,
+}
+
+impl NonceCache {
+    /// Records the nonce; false when it was already seen within the window.
+    pub fn first_use(&self, nonce: &str, now: i64) -> bool {
+        let mut guard = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (seen, order) = &mut *guard;
+        while let Some((t, _)) = order.front() {
+            if now - t <= WINDOW_SECS {
+                break;
+            }
+            if let Some((_, n)) = order.pop_front() {
+                seen.remove(&n);
+            }
+        }
+        if seen.contains_key(nonce) {
+            return false;
+        }
+        seen.insert(nonce.to_string(), now);
+        order.push_back((now, nonce.to_string()));
+        true
+    }
+}
+
+/// Verifies the request and returns the caller's account.
+pub fn authenticate(state: &AppState, req: &WireRequest<'_>) -> Result<String, ApiError> {
+    if state.auth == AuthMode::Off {
+        return Ok(DEFAULT_ACCOUNT.to_string());
+    }
+    let keys = &state.keys;
+    let verified = sign::verify(req, &|id| keys.secret(id))?;
+    let now = state.clock.now();
+    if (now - verified.timestamp).abs() > WINDOW_SECS {
+        return Err(ApiError::new(
+            ErrorCode::InvalidTimeStampExpired,
+            format!(
+                "the request time {} is more than 15 minutes from the server time {}",
+                ack_wire::time::rfc3339(verified.timestamp),
+                ack_wire::time::rfc3339(now)
+            ),
+        ));
+    }
+    if let Some(nonce) = verified.nonce.as_deref() {
+        if !state.nonces.first_use(nonce, now) {
+            return Err(ApiError::new(
+                ErrorCode::SignatureNonceUsed,
+                format!("the signature nonce {nonce} was already used within 15 minutes"),
+            ));
+        }
+    }
+    Ok(keys.account(&verified.access_key_id).unwrap_or(DEFAULT_ACCOUNT).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn nonces_are_refused_within_the_window_and_forgotten_after() {
+        let c = super::NonceCache::default();
+        assert!(c.first_use("a", 100));
+        assert!(!c.first_use("a", 200));
+        assert!(c.first_use("b", 200));
+        assert!(c.first_use("a", 100 + super::WINDOW_SECS + 1));
+    }
+}

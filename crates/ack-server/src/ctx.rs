@@ -1,0 +1,70 @@
+//! What a handler gets: the caller's account, decoded path parameters and query, the body.
+
+use crate::error::ApiError;
+use ack_domain::{AddonName, ClusterId, TaskId};
+
+pub struct Ctx {
+    pub account: String,
+    pub params: Vec<(String, String)>,
+    pub query: Vec<(String, String)>,
+    pub body: axum::body::Bytes,
+    pub now: i64,
+    pub request_id: String,
+}
+
+impl Ctx {
+    fn param(&self, name: &str) -> &str {
+        self.params.iter().find(|(n, _)| *n == name).map_or("", |(_, v)| v.as_str())
+    }
+
+    pub fn cluster_id(&self) -> Result<ClusterId, ApiError> {
+        Ok(ClusterId::parse(self.param("cluster_id"))?)
+    }
+
+    pub fn task_id(&self) -> Result<TaskId, ApiError> {
+        Ok(TaskId::parse(self.param("task_id"))?)
+    }
+
+    /// The add-on named by whichever path parameter this route uses.
+    pub fn addon_name(&self) -> Result<AddonName, ApiError> {
+        let raw = ["component_id", "addon_name", "instance_name"]
+            .iter()
+            .map(|n| self.param(n))
+            .find(|v| !v.is_empty())
+            .unwrap_or("");
+        Ok(AddonName::parse(raw)?)
+    }
+
+    /// The first value of a query parameter; an empty value counts as absent.
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+    }
+
+    pub fn query_any(&self, names: &[&str]) -> Option<&str> {
+        names.iter().find_map(|n| self.query(n))
+    }
+
+    pub fn query_u32(&self, name: &str, default: u32, min: u32, max: u32) -> Result<u32, ApiError> {
+        match self.query(name) {
+            None => Ok(default),
+            Some(v) => match v.trim().parse::<u32>() {
+                Ok(n) if (min..=max).contains(&n) => Ok(n),
+                _ => Err(ApiError::invalid(name, format!("{v:?} is not a whole number from {min} to {max}"))),
+            },
+        }
+    }
+
+    /// A JSON array of strings in one query parameter (`componentIds=["a","b"]`).
+    pub fn query_json_strings(&self, name: &str) -> Result<Option<Vec<String>>, ApiError> {
+        match self.query(name) {
+            None => Ok(None),
+            Some(v) => serde_json::from_str::<Vec<String>>(v)
+                .map(Some)
+                .map_err(|_| ApiError::invalid(name, format!("{v:?} is not a JSON array of strings"))),
+        }
+    }
+
+    pub fn json_body<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
+        serde_json::from_slice(&self.body).map_err(|e| ApiError::invalid("body", format!("not the expected JSON: {e}")))
+    }
+}

@@ -1,0 +1,15 @@
+//! The HTTP layer: one route table (from `ack_wire::ROUTES`), signature checks, and ACK-style
+//! success and error bodies. `app(state)` is the whole server; tests call it in process.
+
+mod auth;
+mod ctx;
+mod error;
+mod handlers;
+mod respond;
+mod routes;
+mod state;
+
+pub use auth::{KeyRing, NonceCache};
+pub use error::ApiError;
+pub use routes::app;
+pub use state::{AppState, AuthMode, Clock};

@@ -1,0 +1,54 @@
+//! Success and error responses: a JSON body always (the SDKs fail on an empty one), XML when the
+//! client's Accept asks for it, `x-acs-request-id` on every answer.
+
+use crate::error::ApiError;
+use ack_wire::dto::ErrorBody;
+use axum::body::Body;
+use axum::http::{HeaderValue, Response, StatusCode, header};
+
+pub const JSON: &str = "application/json;charset=utf-8";
+const XML: &str = "application/xml;charset=utf-8";
+
+/// A serialized success body.
+pub struct Reply(pub Vec<u8>);
+
+impl Reply {
+    pub fn json<T: serde::Serialize>(value: &T) -> Result<Self, ApiError> {
+        serde_json::to_vec(value)
+            .map(Reply)
+            .map_err(|e| ApiError::from(ack_domain::DomainError::Internal(e.to_string())))
+    }
+}
+
+fn with_headers(status: StatusCode, content_type: &'static str, request_id: &str, body: Vec<u8>) -> Response<Body> {
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = status;
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        r.headers_mut().insert("x-acs-request-id", v);
+    }
+    r
+}
+
+pub fn success(reply: Reply, xml: bool, request_id: &str) -> Response<Body> {
+    if xml {
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&reply.0) {
+            return with_headers(StatusCode::OK, XML, request_id, ack_wire::xml::render(&value).into_bytes());
+        }
+    }
+    with_headers(StatusCode::OK, JSON, request_id, reply.0)
+}
+
+pub fn failure(err: &ApiError, request_id: &str) -> Response<Body> {
+    let status = err.code.status();
+    let body = ErrorBody::new(err.code.as_str(), &err.message, request_id, status);
+    let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| {
+        br#"{"code":"InternalError","message":"error body could not be encoded","Code":"InternalError"}"#.to_vec()
+    });
+    with_headers(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), JSON, request_id, bytes)
+}
+
+/// Uppercase UUID, as ACK's request ids look.
+pub fn new_request_id() -> String {
+    uuid::Uuid::new_v4().hyphenated().to_string().to_uppercase()
+}

@@ -1,0 +1,99 @@
+//! The router, built from the one route table in `ack_wire::ROUTES`: every path gets one
+//! handler that picks the action by method, reads the body, authenticates, then dispatches.
+
+use crate::auth::authenticate;
+use crate::ctx::Ctx;
+use crate::error::ApiError;
+use crate::handlers::dispatch;
+use crate::respond::{Reply, failure, new_request_id, success};
+use crate::state::AppState;
+use ack_wire::sign::WireRequest;
+use ack_wire::{Action, ErrorCode, Method, ROUTES};
+use axum::Router;
+use axum::extract::{RawPathParams, Request, State};
+use axum::response::Response;
+use axum::routing::any;
+use std::sync::Arc;
+
+/// Bodies larger than this are refused; the largest real body (CreateCluster) is a few KiB.
+const MAX_BODY: usize = 4 << 20;
+
+pub fn app(state: AppState) -> Router {
+    let mut paths: Vec<(&'static str, Vec<(Method, Action)>)> = Vec::new();
+    for r in ROUTES {
+        match paths.iter_mut().find(|(p, _)| *p == r.path) {
+            Some((_, v)) => v.push((r.method, r.action)),
+            None => paths.push((r.path, vec![(r.method, r.action)])),
+        }
+    }
+    let mut router = Router::new();
+    for (path, methods) in paths {
+        let methods = Arc::new(methods);
+        router = router.route(
+            path,
+            any(move |State(st): State<AppState>, raw: RawPathParams, req: Request| {
+                let methods = Arc::clone(&methods);
+                async move { handle(st, &methods, Some(raw), req).await }
+            }),
+        );
+    }
+    router.fallback(|State(st): State<AppState>, req: Request| async move { handle(st, &[], None, req).await }).with_state(state)
+}
+
+async fn handle(st: AppState, methods: &[(Method, Action)], raw: Option<RawPathParams>, req: Request) -> Response {
+    let request_id = new_request_id();
+    let xml = req
+        .headers()
+        .get_all(axum::http::header::ACCEPT)
+        .iter()
+        .any(|v| String::from_utf8_lossy(v.as_bytes()).to_ascii_lowercase().contains("xml"));
+    match run(&st, methods, raw, req, &request_id).await {
+        Ok(reply) => success(reply, xml, &request_id),
+        Err(e) => {
+            tracing::debug!(code = e.code.as_str(), message = %e.message, "request refused");
+            failure(&e, &request_id)
+        }
+    }
+}
+
+async fn run(st: &AppState, methods: &[(Method, Action)], raw: Option<RawPathParams>, req: Request, request_id: &str) -> Result<Reply, ApiError> {
+    let (parts, body) = req.into_parts();
+    let Some(raw) = raw else {
+        return Err(ApiError::new(
+            ErrorCode::NotFound,
+            format!("{} {} is not an operation of this API", parts.method, parts.uri.path()),
+        ));
+    };
+    let action = methods
+        .iter()
+        .find(|(m, _)| m.as_str() == parts.method.as_str())
+        .map(|(_, a)| *a)
+        .ok_or_else(|| ApiError::new(ErrorCode::MethodNotAllowed, format!("{} is not allowed on {}", parts.method, parts.uri.path())))?;
+    let body = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|_| ApiError::invalid("body", "it is unreadable or larger than 4 MiB"))?;
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
+    let raw_query = parts.uri.query().unwrap_or("");
+    let wire = WireRequest { method: parts.method.as_str(), raw_path: parts.uri.path(), raw_query, headers: &headers, body: &body };
+    let account = authenticate(st, &wire)?;
+    let mut params = Vec::new();
+    for (name, value) in &raw {
+        let decoded = percent_encoding::percent_decode_str(value)
+            .decode_utf8()
+            .map_err(|_| ApiError::invalid(name, "it is not valid percent-encoded UTF-8"))?;
+        params.push((name.to_string(), decoded.into_owned()));
+    }
+    let ctx = Ctx {
+        account,
+        params,
+        query: ack_wire::sign::decode_query(raw_query),
+        body,
+        now: st.clock.now(),
+        request_id: request_id.to_string(),
+    };
+    dispatch(st, action, &ctx).await
+}

@@ -1,0 +1,45 @@
+//! Durable storage. One `Store` per process; every method is one transaction, so a crash at any
+//! moment leaves either the whole change or none of it.
+
+mod migrate;
+mod rows;
+mod sqlite;
+
+pub use sqlite::Store;
+
+/// An access key as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredKey {
+    pub access_key_id: String,
+    pub secret: String,
+    pub account: String,
+}
+
+/// DescribeClustersV1's filters; `None` matches everything.
+#[derive(Debug, Clone, Default)]
+pub struct ClusterFilter {
+    pub name: Option<String>,
+    pub cluster_type: Option<String>,
+    pub cluster_spec: Option<String>,
+    pub profile: Option<String>,
+    pub region_id: Option<String>,
+    pub cluster_id: Option<String>,
+}
+
+/// Everything a cluster's add-on calls need, read in one go.
+#[derive(Debug, Clone)]
+pub struct ClusterAddons {
+    pub cluster: ack_domain::cluster::Cluster,
+    pub instances: Vec<ack_domain::instance::AddonInstance>,
+    pub statuses: Vec<ack_domain::task::AddonTaskStatus>,
+}
+
+fn unavailable(e: sqlx::Error) -> ack_domain::DomainError {
+    tracing::error!(error = %e, "store error");
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            ack_domain::DomainError::Unavailable(e.to_string())
+        }
+        other => ack_domain::DomainError::Internal(other.to_string()),
+    }
+}

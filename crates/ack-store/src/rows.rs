@@ -1,0 +1,85 @@
+//! Row ↔ domain conversions. A row that does not parse is a corrupt store, not a client error.
+
+use ack_domain::cluster::Cluster;
+use ack_domain::instance::{AddonInstance, InstanceState};
+use ack_domain::task::{AddonTaskStatus, Task, TaskFailure, TaskState, UpgradeStatus};
+use ack_domain::{AddonName, ClusterId, DomainError, TaskId};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+fn corrupt(what: &str, value: &str) -> DomainError {
+    DomainError::Internal(format!("stored {what} {value:?} does not parse"))
+}
+
+fn get<'r, T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>>(row: &'r SqliteRow, col: &str) -> Result<T, DomainError> {
+    row.try_get(col).map_err(|e| DomainError::Internal(format!("column {col}: {e}")))
+}
+
+pub fn cluster(row: &SqliteRow) -> Result<Cluster, DomainError> {
+    let vswitch: String = get(row, "vswitch_ids")?;
+    Ok(Cluster {
+        id: ClusterId::parse(&get::<String>(row, "cluster_id")?)?,
+        account: get(row, "account")?,
+        name: get(row, "name")?,
+        region_id: get(row, "region_id")?,
+        zone_id: get(row, "zone_id")?,
+        cluster_type: get(row, "cluster_type")?,
+        cluster_spec: get(row, "cluster_spec")?,
+        profile: get(row, "profile")?,
+        kubernetes_version: get(row, "kubernetes_version")?,
+        init_version: get(row, "init_version")?,
+        state: get(row, "state")?,
+        vpc_id: get(row, "vpc_id")?,
+        vswitch_ids: serde_json::from_str(&vswitch).map_err(|_| corrupt("vswitch_ids", &vswitch))?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+pub fn instance(row: &SqliteRow) -> Result<AddonInstance, DomainError> {
+    let state: String = get(row, "state")?;
+    Ok(AddonInstance {
+        cluster_id: ClusterId::parse(&get::<String>(row, "cluster_id")?)?,
+        name: AddonName::parse(&get::<String>(row, "name")?)?,
+        version: get(row, "version")?,
+        config: get(row, "config")?,
+        state: InstanceState::parse(&state).ok_or_else(|| corrupt("instance state", &state))?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+pub fn addon_status(row: &SqliteRow) -> Result<AddonTaskStatus, DomainError> {
+    let status: String = get(row, "status")?;
+    Ok(AddonTaskStatus {
+        cluster_id: ClusterId::parse(&get::<String>(row, "cluster_id")?)?,
+        component: AddonName::parse(&get::<String>(row, "component")?)?,
+        task_id: TaskId::parse(&get::<String>(row, "task_id")?)?,
+        status: UpgradeStatus::parse(&status).ok_or_else(|| corrupt("upgrade status", &status))?,
+        created_at: get(row, "created_at")?,
+        finished_at: get(row, "finished_at")?,
+        is_canceled: get(row, "is_canceled")?,
+        message: get(row, "message")?,
+    })
+}
+
+pub fn task(row: &SqliteRow) -> Result<Task, DomainError> {
+    let state: String = get(row, "state")?;
+    let stages: String = get(row, "stages")?;
+    let events: String = get(row, "events")?;
+    let code: Option<String> = get(row, "error_code")?;
+    let message: Option<String> = get(row, "error_message")?;
+    Ok(Task {
+        id: TaskId::parse(&get::<String>(row, "task_id")?)?,
+        account: get(row, "account")?,
+        cluster_id: ClusterId::parse(&get::<String>(row, "cluster_id")?)?,
+        task_type: get(row, "task_type")?,
+        state: TaskState::parse(&state).ok_or_else(|| corrupt("task state", &state))?,
+        current_stage: get(row, "current_stage")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+        error: code.map(|code| TaskFailure { code, message: message.unwrap_or_default() }),
+        stages: serde_json::from_str(&stages).map_err(|_| corrupt("stages", &stages))?,
+        events: serde_json::from_str(&events).map_err(|_| corrupt("events", &events))?,
+    })
+}

@@ -1,0 +1,294 @@
+//! The SQLite store: one file, WAL journal, foreign keys on.
+
+use crate::{ClusterAddons, ClusterFilter, StoredKey, migrate, rows, unavailable};
+use ack_domain::cluster::Cluster;
+use ack_domain::instance::AddonInstance;
+use ack_domain::task::{AddonTaskStatus, Task};
+use ack_domain::{ClusterId, DomainError, TaskId};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+type Res<T> = Result<T, DomainError>;
+
+impl Store {
+    /// Opens (creating if missing) and migrates the database at `url` (`sqlite://path`).
+    pub async fn connect(url: &str) -> Result<Self, String> {
+        if !url.starts_with("sqlite:") {
+            return Err(format!("unsupported database URL {url:?}: this build serves sqlite://PATH"));
+        }
+        let opts = SqliteConnectOptions::from_str(url)
+            .map_err(|e| format!("database URL {url:?}: {e}"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // WAL with NORMAL survives a process crash with every committed transaction intact.
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts)
+            .await
+            .map_err(|e| format!("opening {url}: {e}"))?;
+        migrate::sqlite(&pool).await.map_err(|e| format!("migrating {url}: {e}"))?;
+        Ok(Self { pool })
+    }
+
+    pub async fn keys(&self) -> Res<Vec<StoredKey>> {
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT access_key_id, secret, account FROM access_keys ORDER BY created_at, access_key_id")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+        Ok(rows.into_iter().map(|(access_key_id, secret, account)| StoredKey { access_key_id, secret, account }).collect())
+    }
+
+    /// Stores a key, replacing the secret and account of one with the same id.
+    pub async fn put_key(&self, key: &StoredKey, now: i64) -> Res<()> {
+        sqlx::query(
+            "INSERT INTO access_keys (access_key_id, secret, account, created_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (access_key_id) DO UPDATE SET secret = excluded.secret, account = excluded.account",
+        )
+        .bind(&key.access_key_id)
+        .bind(&key.secret)
+        .bind(&key.account)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// Records a new cluster with its installed add-ons and the task that made it, atomically.
+    pub async fn create_cluster(&self, c: &Cluster, instances: &[AddonInstance], statuses: &[AddonTaskStatus], task: &Task) -> Res<()> {
+        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        insert_clusters(&mut tx, std::slice::from_ref(c)).await?;
+        insert_instances(&mut tx, instances).await?;
+        for s in statuses {
+            sqlx::query(
+                "INSERT INTO addon_status (cluster_id, component, task_id, status, created_at, finished_at, is_canceled, message)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(s.cluster_id.as_str())
+            .bind(s.component.as_str())
+            .bind(s.task_id.as_str())
+            .bind(s.status.as_str())
+            .bind(s.created_at)
+            .bind(s.finished_at)
+            .bind(s.is_canceled)
+            .bind(&s.message)
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        }
+        insert_task(&mut tx, task).await?;
+        tx.commit().await.map_err(unavailable)
+    }
+
+    pub async fn cluster(&self, account: &str, id: &ClusterId) -> Res<Cluster> {
+        let row = sqlx::query("SELECT * FROM clusters WHERE cluster_id = ? AND account = ?")
+            .bind(id.as_str())
+            .bind(account)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        row.as_ref().map(rows::cluster).transpose()?.ok_or_else(|| DomainError::ClusterNotFound(id.to_string()))
+    }
+
+    /// The cluster with its instances and latest add-on tasks, read in one snapshot.
+    pub async fn cluster_addons(&self, account: &str, id: &ClusterId) -> Res<ClusterAddons> {
+        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        let row = sqlx::query("SELECT * FROM clusters WHERE cluster_id = ? AND account = ?")
+            .bind(id.as_str())
+            .bind(account)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        let cluster = row.as_ref().map(rows::cluster).transpose()?.ok_or_else(|| DomainError::ClusterNotFound(id.to_string()))?;
+        let instances = sqlx::query("SELECT * FROM addon_instances WHERE cluster_id = ? ORDER BY name")
+            .bind(id.as_str())
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(unavailable)?
+            .iter()
+            .map(rows::instance)
+            .collect::<Res<Vec<_>>>()?;
+        let statuses = sqlx::query("SELECT * FROM addon_status WHERE cluster_id = ? ORDER BY component")
+            .bind(id.as_str())
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(unavailable)?
+            .iter()
+            .map(rows::addon_status)
+            .collect::<Res<Vec<_>>>()?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok(ClusterAddons { cluster, instances, statuses })
+    }
+
+    /// One page of the account's clusters, oldest first, and the total that match.
+    pub async fn list_clusters(&self, account: &str, f: &ClusterFilter, page_number: u32, page_size: u32) -> Res<(Vec<Cluster>, u64)> {
+        let total: i64 = filtered("SELECT COUNT(*)", account, f)
+            .build_query_scalar()
+            .fetch_one(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        let mut page = filtered("SELECT *", account, f);
+        page.push(" ORDER BY created_at, cluster_id LIMIT ")
+            .push_bind(i64::from(page_size))
+            .push(" OFFSET ")
+            .push_bind(i64::from(page_number.saturating_sub(1)) * i64::from(page_size));
+        let clusters = page
+            .build()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?
+            .iter()
+            .map(rows::cluster)
+            .collect::<Res<Vec<_>>>()?;
+        Ok((clusters, u64::try_from(total).unwrap_or(0)))
+    }
+
+    /// Removes the cluster (its instances and statuses go with it) and records the task.
+    pub async fn delete_cluster(&self, account: &str, id: &ClusterId, task: &Task) -> Res<()> {
+        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        let gone = sqlx::query("DELETE FROM clusters WHERE cluster_id = ? AND account = ?")
+            .bind(id.as_str())
+            .bind(account)
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        if gone.rows_affected() == 0 {
+            return Err(DomainError::ClusterNotFound(id.to_string()));
+        }
+        insert_task(&mut tx, task).await?;
+        tx.commit().await.map_err(unavailable)
+    }
+
+    pub async fn task(&self, account: &str, id: &TaskId) -> Res<Task> {
+        let row = sqlx::query("SELECT * FROM tasks WHERE task_id = ? AND account = ?")
+            .bind(id.as_str())
+            .bind(account)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        row.as_ref().map(rows::task).transpose()?.ok_or_else(|| DomainError::TaskNotFound(id.to_string()))
+    }
+
+    /// Bulk load for `ack-addons import`: one transaction per call, multi-row inserts.
+    pub async fn import(&self, batch: &[(Cluster, Vec<AddonInstance>)]) -> Res<()> {
+        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        let clusters: Vec<Cluster> = batch.iter().map(|(c, _)| c.clone()).collect();
+        insert_clusters(&mut tx, &clusters).await?;
+        let instances: Vec<AddonInstance> = batch.iter().flat_map(|(_, i)| i.iter().cloned()).collect();
+        insert_instances(&mut tx, &instances).await?;
+        tx.commit().await.map_err(unavailable)
+    }
+}
+
+/// `SELECT … FROM clusters WHERE` the account and every filter that is set.
+fn filtered(select: &str, account: &str, f: &ClusterFilter) -> QueryBuilder<Sqlite> {
+    let mut q = QueryBuilder::new(select);
+    q.push(" FROM clusters WHERE account = ").push_bind(account.to_string());
+    for (col, v) in [
+        (" AND name = ", &f.name),
+        (" AND cluster_type = ", &f.cluster_type),
+        (" AND cluster_spec = ", &f.cluster_spec),
+        (" AND profile = ", &f.profile),
+        (" AND region_id = ", &f.region_id),
+        (" AND cluster_id = ", &f.cluster_id),
+    ] {
+        if let Some(v) = v {
+            q.push(col).push_bind(v.clone());
+        }
+    }
+    q
+}
+
+/// SQLite allows 32766 bound parameters per statement.
+const MAX_ROWS_PER_INSERT: usize = 2000;
+
+async fn insert_clusters(tx: &mut Transaction<'_, Sqlite>, clusters: &[Cluster]) -> Res<()> {
+    for chunk in clusters.chunks(MAX_ROWS_PER_INSERT) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO clusters (cluster_id, account, name, region_id, zone_id, cluster_type, cluster_spec, profile,
+             kubernetes_version, init_version, state, vpc_id, vswitch_ids, created_at, updated_at) ",
+        );
+        q.push_values(chunk, |mut b, c| {
+            b.push_bind(c.id.as_str())
+                .push_bind(&c.account)
+                .push_bind(&c.name)
+                .push_bind(&c.region_id)
+                .push_bind(&c.zone_id)
+                .push_bind(&c.cluster_type)
+                .push_bind(&c.cluster_spec)
+                .push_bind(&c.profile)
+                .push_bind(&c.kubernetes_version)
+                .push_bind(&c.init_version)
+                .push_bind(&c.state)
+                .push_bind(&c.vpc_id)
+                .push_bind(serde_json::to_string(&c.vswitch_ids).unwrap_or_else(|_| "[]".into()))
+                .push_bind(c.created_at)
+                .push_bind(c.updated_at);
+        });
+        q.build().execute(&mut **tx).await.map_err(|e| conflict_or(e, "ClusterId", "a cluster with this id exists"))?;
+    }
+    Ok(())
+}
+
+async fn insert_instances(tx: &mut Transaction<'_, Sqlite>, instances: &[AddonInstance]) -> Res<()> {
+    for chunk in instances.chunks(MAX_ROWS_PER_INSERT) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO addon_instances (cluster_id, name, version, config, state, created_at, updated_at) ",
+        );
+        q.push_values(chunk, |mut b, i| {
+            b.push_bind(i.cluster_id.as_str())
+                .push_bind(i.name.as_str())
+                .push_bind(&i.version)
+                .push_bind(&i.config)
+                .push_bind(i.state.as_str())
+                .push_bind(i.created_at)
+                .push_bind(i.updated_at);
+        });
+        q.build().execute(&mut **tx).await.map_err(|e| conflict_or(e, "addons", "an add-on is listed twice"))?;
+    }
+    Ok(())
+}
+
+async fn insert_task(tx: &mut Transaction<'_, Sqlite>, t: &Task) -> Res<()> {
+    let stages = serde_json::to_string(&t.stages).map_err(|e| DomainError::Internal(e.to_string()))?;
+    let events = serde_json::to_string(&t.events).map_err(|e| DomainError::Internal(e.to_string()))?;
+    sqlx::query(
+        "INSERT INTO tasks (task_id, account, cluster_id, task_type, state, current_stage, created_at, updated_at,
+         error_code, error_message, stages, events) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(t.id.as_str())
+    .bind(&t.account)
+    .bind(t.cluster_id.as_str())
+    .bind(&t.task_type)
+    .bind(t.state.as_str())
+    .bind(&t.current_stage)
+    .bind(t.created_at)
+    .bind(t.updated_at)
+    .bind(t.error.as_ref().map(|e| e.code.clone()))
+    .bind(t.error.as_ref().map(|e| e.message.clone()))
+    .bind(stages)
+    .bind(events)
+    .execute(&mut **tx)
+    .await
+    .map_err(unavailable)?;
+    Ok(())
+}
+
+/// A unique-key violation is the client's doing (an id used twice); anything else is ours.
+fn conflict_or(e: sqlx::Error, param: &str, reason: &str) -> DomainError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => DomainError::invalid(param, reason),
+        _ => unavailable(e),
+    }
+}
