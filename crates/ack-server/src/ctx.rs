@@ -64,7 +64,13 @@ impl Ctx {
         }
     }
 
-    pub fn json_body<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
-        serde_json::from_slice(&self.body).map_err(|e| ApiError::invalid("body", format!("not the expected JSON: {e}")))
+    /// A body that must be one JSON object (serde would otherwise take an array for a struct).
+    pub fn json_object<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
+        let value: serde_json::Value = serde_json::from_slice(&self.body)
+            .map_err(|e| ApiError::invalid("body", format!("it is not valid JSON: {e}")))?;
+        if !value.is_object() {
+            return Err(ApiError::invalid("body", "it must be a JSON object"));
+        }
+        serde_json::from_value(value).map_err(|e| ApiError::invalid("body", format!("not the expected JSON: {e}")))
     }
 }

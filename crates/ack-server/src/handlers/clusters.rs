@@ -20,7 +20,7 @@ fn required<'a>(v: &'a Option<String>, name: &str) -> Result<&'a str, ApiError> 
 }
 
 pub async fn create(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
-    let req: CreateClusterRequest = ctx.json_body()?;
+    let req: CreateClusterRequest = ctx.json_object()?;
     let name = required(&req.name, "name")?;
     if name.chars().count() > 63 {
         return Err(ApiError::invalid("name", "it is longer than 63 characters"));
