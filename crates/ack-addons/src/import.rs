@@ -67,8 +67,10 @@ pub async fn run(args: ImportArgs) -> Result<(), String> {
     let (mut clusters, mut addons) = (0usize, 0usize);
     let mut batch = Vec::with_capacity(BATCH);
     let first = reader.fill_buf().map_err(|e| e.to_string())?.iter().copied().find(|b| !b.is_ascii_whitespace());
-    let flush = async |batch: &mut Vec<(Cluster, Vec<AddonInstance>)>| -> Result<(), String> {
-        store.import(batch).await.map_err(|e| format!("storing clusters: {e}"))?;
+    // One transaction for the whole file: a bad line anywhere leaves the database as it was.
+    let mut session = store.begin_import().await.map_err(|e| e.to_string())?;
+    let mut flush = async |batch: &mut Vec<(Cluster, Vec<AddonInstance>)>| -> Result<(), String> {
+        session.add(batch).await.map_err(|e| format!("storing clusters: {e}"))?;
         batch.clear();
         Ok(())
     };
@@ -102,6 +104,7 @@ pub async fn run(args: ImportArgs) -> Result<(), String> {
     if !batch.is_empty() {
         flush(&mut batch).await?;
     }
+    session.commit().await.map_err(|e| format!("committing the import: {e}"))?;
     println!("imported {clusters} clusters with {addons} add-ons in {:.1}s", started.elapsed().as_secs_f64());
     Ok(())
 }

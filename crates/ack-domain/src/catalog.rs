@@ -194,7 +194,7 @@ mod tests {
     #[test]
     fn builtin_catalog_is_rich_enough() {
         let c = Catalog::builtin();
-        assert!(c.addons.len() >= 15);
+        assert!(c.addons.len() >= 25, "enough add-ons for a 25-add-on fleet");
         for name in ["metrics-server", "coredns", "cloud-controller-manager", "csi-plugin", "csi-provisioner",
             "terway-eniip", "flannel", "nginx-ingress-controller", "ack-node-problem-detector", "logtail-ds"] {
             let a = c.get(name).unwrap_or_else(|| panic!("{name} missing"));

@@ -5,7 +5,7 @@ mod migrate;
 mod rows;
 mod sqlite;
 
-pub use sqlite::Store;
+pub use sqlite::{ImportSession, Store};
 
 /// An access key as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

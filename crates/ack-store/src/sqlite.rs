@@ -180,14 +180,33 @@ impl Store {
         row.as_ref().map(rows::task).transpose()?.ok_or_else(|| DomainError::TaskNotFound(id.to_string()))
     }
 
-    /// Bulk load for `ack-addons import`: one transaction per call, multi-row inserts.
+    /// Bulk load for `ack-addons import`: everything added to the returned session lands at
+    /// `commit`, or nothing does.
+    pub async fn begin_import(&self) -> Res<ImportSession> {
+        Ok(ImportSession(self.pool.begin().await.map_err(unavailable)?))
+    }
+
+    /// One batch in its own transaction (tests and small loads).
     pub async fn import(&self, batch: &[(Cluster, Vec<AddonInstance>)]) -> Res<()> {
-        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        let mut s = self.begin_import().await?;
+        s.add(batch).await?;
+        s.commit().await
+    }
+}
+
+pub struct ImportSession(Transaction<'static, Sqlite>);
+
+impl ImportSession {
+    /// Multi-row inserts of a batch of clusters with their instances.
+    pub async fn add(&mut self, batch: &[(Cluster, Vec<AddonInstance>)]) -> Res<()> {
         let clusters: Vec<Cluster> = batch.iter().map(|(c, _)| c.clone()).collect();
-        insert_clusters(&mut tx, &clusters).await?;
+        insert_clusters(&mut self.0, &clusters).await?;
         let instances: Vec<AddonInstance> = batch.iter().flat_map(|(_, i)| i.iter().cloned()).collect();
-        insert_instances(&mut tx, &instances).await?;
-        tx.commit().await.map_err(unavailable)
+        insert_instances(&mut self.0, &instances).await
+    }
+
+    pub async fn commit(self) -> Res<()> {
+        self.0.commit().await.map_err(unavailable)
     }
 }
 
