@@ -14,7 +14,11 @@ use std::time::Instant;
 pub struct ImportArgs {
     /// The fleet file (JSON Lines, or a JSON array).
     file: std::path::PathBuf,
-    #[arg(long, env = "ACK_ADDONS_DATABASE_URL", default_value = "sqlite://ack-addons.db")]
+    #[arg(
+        long,
+        env = "ACK_ADDONS_DATABASE_URL",
+        default_value = "sqlite://ack-addons.db"
+    )]
     database: String,
     /// The catalog the add-on names and versions are checked against.
     #[arg(long, env = "ACK_ADDONS_CATALOG")]
@@ -61,25 +65,43 @@ pub async fn run(args: ImportArgs) -> Result<(), String> {
     let started = Instant::now();
     let catalog = crate::serve::load_catalog(args.catalog.as_deref())?;
     let store = Store::connect(&args.database).await?;
-    let file = std::fs::File::open(&args.file).map_err(|e| format!("opening {}: {e}", args.file.display()))?;
+    let file = std::fs::File::open(&args.file)
+        .map_err(|e| format!("opening {}: {e}", args.file.display()))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
-    let now = i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())).unwrap_or(0);
+    let now = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    )
+    .unwrap_or(0);
     let (mut clusters, mut addons) = (0usize, 0usize);
     let mut batch = Vec::with_capacity(BATCH);
-    let first = reader.fill_buf().map_err(|e| e.to_string())?.iter().copied().find(|b| !b.is_ascii_whitespace());
+    let first = reader
+        .fill_buf()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .copied()
+        .find(|b| !b.is_ascii_whitespace());
     // One transaction for the whole file: a bad line anywhere leaves the database as it was.
     let mut session = store.begin_import().await.map_err(|e| e.to_string())?;
     let mut flush = async |batch: &mut Vec<(Cluster, Vec<AddonInstance>)>| -> Result<(), String> {
-        session.add(batch).await.map_err(|e| format!("storing clusters: {e}"))?;
+        session
+            .add(batch)
+            .await
+            .map_err(|e| format!("storing clusters: {e}"))?;
         batch.clear();
         Ok(())
     };
     if first == Some(b'[') {
         let mut text = String::new();
-        reader.read_to_string(&mut text).map_err(|e| e.to_string())?;
-        let all: Vec<FleetCluster> = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", args.file.display()))?;
+        reader
+            .read_to_string(&mut text)
+            .map_err(|e| e.to_string())?;
+        let all: Vec<FleetCluster> =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", args.file.display()))?;
         for (i, fc) in all.into_iter().enumerate() {
-            let entry = convert(&catalog, fc, now).map_err(|e| format!("cluster #{}: {e}", i + 1))?;
+            let entry =
+                convert(&catalog, fc, now).map_err(|e| format!("cluster #{}: {e}", i + 1))?;
             (clusters, addons) = (clusters + 1, addons + entry.1.len());
             batch.push(entry);
             if batch.len() == BATCH {
@@ -92,7 +114,8 @@ pub async fn run(args: ImportArgs) -> Result<(), String> {
             if line.trim().is_empty() {
                 continue;
             }
-            let fc: FleetCluster = serde_json::from_str(&line).map_err(|e| format!("line {}: {e}", n + 1))?;
+            let fc: FleetCluster =
+                serde_json::from_str(&line).map_err(|e| format!("line {}: {e}", n + 1))?;
             let entry = convert(&catalog, fc, now).map_err(|e| format!("line {}: {e}", n + 1))?;
             (clusters, addons) = (clusters + 1, addons + entry.1.len());
             batch.push(entry);
@@ -104,32 +127,51 @@ pub async fn run(args: ImportArgs) -> Result<(), String> {
     if !batch.is_empty() {
         flush(&mut batch).await?;
     }
-    session.commit().await.map_err(|e| format!("committing the import: {e}"))?;
-    println!("imported {clusters} clusters with {addons} add-ons in {:.1}s", started.elapsed().as_secs_f64());
+    session
+        .commit()
+        .await
+        .map_err(|e| format!("committing the import: {e}"))?;
+    println!(
+        "imported {clusters} clusters with {addons} add-ons in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
-fn convert(catalog: &Catalog, fc: FleetCluster, now: i64) -> Result<(Cluster, Vec<AddonInstance>), String> {
+fn convert(
+    catalog: &Catalog,
+    fc: FleetCluster,
+    now: i64,
+) -> Result<(Cluster, Vec<AddonInstance>), String> {
     let id = match fc.cluster_id.as_deref() {
         Some(s) => ClusterId::parse(s).map_err(|e| e.to_string())?,
         None => ClusterId::generate(),
     };
-    let kube = fc.kubernetes_version.unwrap_or_else(|| DEFAULT_KUBERNETES_VERSION.into());
+    let kube = fc
+        .kubernetes_version
+        .unwrap_or_else(|| DEFAULT_KUBERNETES_VERSION.into());
     if !version::is_version(&kube) {
         return Err(format!("kubernetes_version {kube:?} is not a version"));
     }
     let cluster_type = fc.cluster_type.unwrap_or_else(|| CLUSTER_TYPES[0].into());
     if !CLUSTER_TYPES.contains(&cluster_type.as_str()) {
-        return Err(format!("cluster_type {cluster_type:?} is not one of {CLUSTER_TYPES:?}"));
+        return Err(format!(
+            "cluster_type {cluster_type:?} is not one of {CLUSTER_TYPES:?}"
+        ));
     }
     let mut instances = Vec::with_capacity(fc.addons.len());
     for a in fc.addons {
-        let addon = catalog.get(&a.name).ok_or_else(|| format!("add-on {} is not in the catalog", a.name))?;
+        let addon = catalog
+            .get(&a.name)
+            .ok_or_else(|| format!("add-on {} is not in the catalog", a.name))?;
         if addon.version(&a.version).is_none() {
             return Err(format!("add-on {} has no version {}", a.name, a.version));
         }
         let config = match a.config {
-            Some(c) => addon.check_config("config", &c).map_err(|e| e.to_string()).map(|m| serde_json::Value::Object(m).to_string())?,
+            Some(c) => addon
+                .check_config("config", &c)
+                .map_err(|e| e.to_string())
+                .map(|m| serde_json::Value::Object(m).to_string())?,
             None => addon.default_config(),
         };
         instances.push(AddonInstance {

@@ -9,17 +9,32 @@ pub fn parse(spec: &str) -> Result<StoredKey, String> {
     let mut parts = spec.splitn(3, ':');
     let id = parts.next().unwrap_or_default().trim();
     let secret = parts.next().unwrap_or_default().trim();
-    let account = parts.next().map(str::trim).filter(|a| !a.is_empty()).unwrap_or("default");
+    let account = parts
+        .next()
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .unwrap_or("default");
     if id.is_empty() || secret.is_empty() {
         return Err("an access key must be given as ID:SECRET[:ACCOUNT]".into());
     }
-    Ok(StoredKey { access_key_id: id.into(), secret: secret.into(), account: account.into() })
+    Ok(StoredKey {
+        access_key_id: id.into(),
+        secret: secret.into(),
+        account: account.into(),
+    })
 }
 
 /// Stores the configured keys, generates one if the database has none, and returns them all.
 pub async fn load(store: &Store, configured: &[String], now: i64) -> Result<KeyRing, String> {
-    for spec in configured.iter().flat_map(|s| s.split(',')).filter(|s| !s.trim().is_empty()) {
-        store.put_key(&parse(spec)?, now).await.map_err(|e| e.to_string())?;
+    for spec in configured
+        .iter()
+        .flat_map(|s| s.split(','))
+        .filter(|s| !s.trim().is_empty())
+    {
+        store
+            .put_key(&parse(spec)?, now)
+            .await
+            .map_err(|e| e.to_string())?;
     }
     let mut keys = store.keys().await.map_err(|e| e.to_string())?;
     if keys.is_empty() {
@@ -30,10 +45,15 @@ pub async fn load(store: &Store, configured: &[String], now: i64) -> Result<KeyR
         };
         store.put_key(&key, now).await.map_err(|e| e.to_string())?;
         // Shown once, on the first start; it stays in the database.
-        eprintln!("generated access key (stored; shown only now): {}:{}", key.access_key_id, key.secret);
+        eprintln!(
+            "generated access key (stored; shown only now): {}:{}",
+            key.access_key_id, key.secret
+        );
         keys.push(key);
     }
-    Ok(KeyRing::new(keys.into_iter().map(|k| (k.access_key_id, AccessKeySecret::new(k.secret), k.account))))
+    Ok(KeyRing::new(keys.into_iter().map(|k| {
+        (k.access_key_id, AccessKeySecret::new(k.secret), k.account)
+    })))
 }
 
 #[cfg(test)]
@@ -41,7 +61,14 @@ mod tests {
     #[test]
     fn parses_key_specs() {
         let k = super::parse("id:sec:acct").unwrap();
-        assert_eq!((k.access_key_id.as_str(), k.secret.as_str(), k.account.as_str()), ("id", "sec", "acct"));
+        assert_eq!(
+            (
+                k.access_key_id.as_str(),
+                k.secret.as_str(),
+                k.account.as_str()
+            ),
+            ("id", "sec", "acct")
+        );
         assert_eq!(super::parse("id:sec").unwrap().account, "default");
         assert!(super::parse("id").is_err());
         assert!(super::parse(":sec").is_err());

@@ -21,7 +21,11 @@ enum Command {
     Import(import::ImportArgs),
     /// Create or migrate the database, then exit.
     Migrate {
-        #[arg(long, env = "ACK_ADDONS_DATABASE_URL", default_value = "sqlite://ack-addons.db")]
+        #[arg(
+            long,
+            env = "ACK_ADDONS_DATABASE_URL",
+            default_value = "sqlite://ack-addons.db"
+        )]
         database: String,
     },
 }
@@ -30,11 +34,15 @@ fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("ACK_ADDONS_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("ACK_ADDONS_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .init();
     let cli = Cli::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -45,9 +53,14 @@ fn main() -> std::process::ExitCode {
         match cli.command {
             Command::Serve(args) => serve::run(args).await,
             Command::Import(args) => import::run(args).await,
-            Command::Migrate { database } => ack_store::Store::connect(&database).await.map(|_| {
-                println!("database {database} is migrated");
-            }),
+            Command::Migrate { database } => match ack_store::Store::connect(&database).await {
+                Ok(store) => {
+                    store.close().await;
+                    println!("database {database} is migrated");
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            },
         }
     });
     match result {

@@ -14,10 +14,18 @@ pub struct ServeArgs {
     #[arg(long, env = "ACK_ADDONS_LISTEN", default_value = "127.0.0.1:8080")]
     listen: String,
     /// sqlite://PATH (created and migrated if missing).
-    #[arg(long, env = "ACK_ADDONS_DATABASE_URL", default_value = "sqlite://ack-addons.db")]
+    #[arg(
+        long,
+        env = "ACK_ADDONS_DATABASE_URL",
+        default_value = "sqlite://ack-addons.db"
+    )]
     database: String,
     /// ID:SECRET[:ACCOUNT]; repeatable, or comma-separated in the environment.
-    #[arg(long = "access-key", env = "ACK_ADDONS_ACCESS_KEYS", value_delimiter = ',')]
+    #[arg(
+        long = "access-key",
+        env = "ACK_ADDONS_ACCESS_KEYS",
+        value_delimiter = ','
+    )]
     access_keys: Vec<String>,
     /// `verify` checks every signature; `off` accepts any request as account `default`.
     #[arg(long, env = "ACK_ADDONS_AUTH", value_enum, default_value = "verify")]
@@ -40,7 +48,8 @@ pub fn load_catalog(path: Option<&std::path::Path>) -> Result<Catalog, String> {
     match path {
         None => Ok(Catalog::builtin()),
         Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| format!("reading catalog {}: {e}", p.display()))?;
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| format!("reading catalog {}: {e}", p.display()))?;
             Catalog::from_json(&text)
         }
     }
@@ -56,8 +65,17 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         Auth::Off => AuthMode::Off,
     };
     tracing::debug!(stage_duration = ?args.stage_duration, "task engine settings");
-    let state = AppState { store, catalog: Arc::new(catalog), keys: Arc::new(keys), nonces: Arc::new(NonceCache::default()), auth, clock };
-    let listener = tokio::net::TcpListener::bind(&args.listen).await.map_err(|e| format!("binding {}: {e}", args.listen))?;
+    let state = AppState {
+        store: store.clone(),
+        catalog: Arc::new(catalog),
+        keys: Arc::new(keys),
+        nonces: Arc::new(NonceCache::default()),
+        auth,
+        clock,
+    };
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .map_err(|e| format!("binding {}: {e}", args.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     println!("listening on http://{addr}");
     std::io::stdout().flush().map_err(|e| e.to_string())?;
@@ -65,6 +83,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| format!("serving: {e}"))?;
+    store.close().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -1,8 +1,8 @@
 //! The add-on catalog: which add-ons exist, their versions, what each version needs, and the
 //! config keys each accepts. The built-in one ships in `catalog.json`; `--catalog FILE` replaces it.
 
-use crate::version;
 use crate::DomainError;
+use crate::version;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -75,12 +75,19 @@ impl Catalog {
                 return Err(format!("catalog: add-on {} has no versions", a.name));
             }
             if let Some(bad) = a.versions.iter().find(|v| !version::is_version(&v.version)) {
-                return Err(format!("catalog: {} version {:?} does not start with a number", a.name, bad.version));
+                return Err(format!(
+                    "catalog: {} version {:?} does not start with a number",
+                    a.name, bad.version
+                ));
             }
             if !a.config_schema.is_object() {
-                return Err(format!("catalog: {} config_schema must be a JSON object", a.name));
+                return Err(format!(
+                    "catalog: {} config_schema must be a JSON object",
+                    a.name
+                ));
             }
-            a.versions.sort_by(|x, y| version::compare(&x.version, &y.version));
+            a.versions
+                .sort_by(|x, y| version::compare(&x.version, &y.version));
         }
         Ok(c)
     }
@@ -90,7 +97,8 @@ impl Catalog {
     }
 
     pub fn require(&self, name: &str) -> Result<&CatalogAddon, DomainError> {
-        self.get(name).ok_or_else(|| DomainError::addon_not_found(name))
+        self.get(name)
+            .ok_or_else(|| DomainError::addon_not_found(name))
     }
 }
 
@@ -109,8 +117,13 @@ impl CatalogAddon {
     }
 
     /// Versions newer than `current`, oldest first.
-    pub fn newer_than<'a>(&'a self, current: &'a str) -> impl Iterator<Item = &'a CatalogVersion> + 'a {
-        self.versions.iter().filter(move |v| version::compare(&v.version, current).is_gt())
+    pub fn newer_than<'a>(
+        &'a self,
+        current: &'a str,
+    ) -> impl Iterator<Item = &'a CatalogVersion> + 'a {
+        self.versions
+            .iter()
+            .filter(move |v| version::compare(&v.version, current).is_gt())
     }
 
     /// The next version an installed `current` can move to on this cluster, if any.
@@ -122,7 +135,9 @@ impl CatalogAddon {
     }
 
     pub fn schema_properties(&self) -> Option<&Map<String, Value>> {
-        self.config_schema.get("properties").and_then(Value::as_object)
+        self.config_schema
+            .get("properties")
+            .and_then(Value::as_object)
     }
 
     /// The config an instance starts with: every schema property that has a default.
@@ -140,7 +155,11 @@ impl CatalogAddon {
 
     /// Parses a config (a JSON object in a string) and checks it against the schema's keys and
     /// types; `param` names the request field in the error.
-    pub fn check_config(&self, param: &str, config: &str) -> Result<Map<String, Value>, DomainError> {
+    pub fn check_config(
+        &self,
+        param: &str,
+        config: &str,
+    ) -> Result<Map<String, Value>, DomainError> {
         let parsed: Value = serde_json::from_str(config)
             .map_err(|e| DomainError::invalid(param, format!("config is not valid JSON: {e}")))?;
         let Value::Object(map) = parsed else {
@@ -153,7 +172,10 @@ impl CatalogAddon {
                 None if closed => {
                     return Err(DomainError::invalid(
                         param,
-                        format!("config key {k:?} is not allowed by the schema of {}", self.name),
+                        format!(
+                            "config key {k:?} is not allowed by the schema of {}",
+                            self.name
+                        ),
                     ));
                 }
                 None => {}
@@ -177,13 +199,17 @@ fn check_type(param: &str, key: &str, prop: &Value, v: &Value) -> Result<(), Dom
     if ok {
         Ok(())
     } else {
-        Err(DomainError::invalid(param, format!("config key {key:?} must be of type {}", prop["type"])))
+        Err(DomainError::invalid(
+            param,
+            format!("config key {key:?} must be of type {}", prop["type"]),
+        ))
     }
 }
 
 impl CatalogVersion {
     pub fn suits(&self, kube: &str) -> bool {
-        self.minimum_cluster_version.is_empty() || version::at_least(kube, &self.minimum_cluster_version)
+        self.minimum_cluster_version.is_empty()
+            || version::at_least(kube, &self.minimum_cluster_version)
     }
 }
 
@@ -195,13 +221,27 @@ mod tests {
     fn builtin_catalog_is_rich_enough() {
         let c = Catalog::builtin();
         assert!(c.addons.len() >= 25, "enough add-ons for a 25-add-on fleet");
-        for name in ["metrics-server", "coredns", "cloud-controller-manager", "csi-plugin", "csi-provisioner",
-            "terway-eniip", "flannel", "nginx-ingress-controller", "ack-node-problem-detector", "logtail-ds"] {
+        for name in [
+            "metrics-server",
+            "coredns",
+            "cloud-controller-manager",
+            "csi-plugin",
+            "csi-provisioner",
+            "terway-eniip",
+            "flannel",
+            "nginx-ingress-controller",
+            "ack-node-problem-detector",
+            "logtail-ds",
+        ] {
             let a = c.get(name).unwrap_or_else(|| panic!("{name} missing"));
             assert!(a.versions.len() >= 2, "{name} has several versions");
         }
         assert!(c.addons.iter().any(|a| a.install_by_default));
-        assert!(c.addons.iter().any(|a| a.versions.iter().any(|v| !v.requires.is_empty())));
+        assert!(
+            c.addons
+                .iter()
+                .any(|a| a.versions.iter().any(|v| !v.requires.is_empty()))
+        );
     }
 
     #[test]
@@ -210,7 +250,10 @@ mod tests {
         let ms = c.get("metrics-server").unwrap();
         let oldest = &ms.versions[0].version;
         assert!(ms.upgrade_target(oldest, "1.31.1-aliyun.1").is_some());
-        assert!(ms.upgrade_target(&ms.latest().version, "1.31.1-aliyun.1").is_none());
+        assert!(
+            ms.upgrade_target(&ms.latest().version, "1.31.1-aliyun.1")
+                .is_none()
+        );
         assert!(ms.latest_for("1.0").is_none());
         assert!(ms.check_config("config", "{\"nope\": 1}").is_err());
         assert!(ms.check_config("config", "[1]").is_err());
@@ -221,8 +264,18 @@ mod tests {
     #[test]
     fn refuses_bad_catalogs() {
         assert!(Catalog::from_json("{\"addons\":[{\"name\":\"a\",\"versions\":[]}]}").is_err());
-        assert!(Catalog::from_json("{\"addons\":[{\"name\":\"a\",\"versions\":[{\"version\":\"x\"}]}]}").is_err());
-        assert!(Catalog::from_json("{\"addons\":[{\"name\":\"a b\",\"versions\":[{\"version\":\"1\"}]}]}").is_err());
+        assert!(
+            Catalog::from_json(
+                "{\"addons\":[{\"name\":\"a\",\"versions\":[{\"version\":\"x\"}]}]}"
+            )
+            .is_err()
+        );
+        assert!(
+            Catalog::from_json(
+                "{\"addons\":[{\"name\":\"a b\",\"versions\":[{\"version\":\"1\"}]}]}"
+            )
+            .is_err()
+        );
         assert!(Catalog::from_json("not json").is_err());
     }
 }

@@ -44,13 +44,20 @@ pub struct PlannedAddon {
 
 /// Resolves CreateCluster's add-on list against the catalog: the requested add-ons (checked)
 /// plus every install-by-default one not disabled, at the newest version the cluster runs.
-pub fn plan_addons(catalog: &Catalog, kube: &str, requested: &[RequestedAddon]) -> Result<Vec<PlannedAddon>, DomainError> {
+pub fn plan_addons(
+    catalog: &Catalog,
+    kube: &str,
+    requested: &[RequestedAddon],
+) -> Result<Vec<PlannedAddon>, DomainError> {
     let mut plan: Vec<PlannedAddon> = Vec::new();
     let mut named = std::collections::HashSet::new();
     for (i, r) in requested.iter().enumerate() {
         let param = format!("addons[{i}]");
         if !named.insert(r.name.clone()) {
-            return Err(DomainError::invalid(format!("{param}.name"), format!("{} is listed twice", r.name)));
+            return Err(DomainError::invalid(
+                format!("{param}.name"),
+                format!("{} is listed twice", r.name),
+            ));
         }
         let addon = catalog.require(&r.name)?;
         if r.disabled {
@@ -65,13 +72,19 @@ pub fn plan_addons(catalog: &Catalog, kube: &str, requested: &[RequestedAddon]) 
                 if !found.suits(kube) {
                     return Err(DomainError::invalid(
                         format!("{param}.version"),
-                        format!("{} {v} needs Kubernetes {} or newer", r.name, found.minimum_cluster_version),
+                        format!(
+                            "{} {v} needs Kubernetes {} or newer",
+                            r.name, found.minimum_cluster_version
+                        ),
                     ));
                 }
                 found
             }
             None => addon.latest_for(kube).ok_or_else(|| {
-                DomainError::invalid(format!("{param}.name"), format!("no version of {} runs on Kubernetes {kube}", r.name))
+                DomainError::invalid(
+                    format!("{param}.name"),
+                    format!("no version of {} runs on Kubernetes {kube}", r.name),
+                )
             })?,
         };
         let config = match r.config.as_deref().filter(|c| !c.trim().is_empty()) {
@@ -83,11 +96,23 @@ pub fn plan_addons(catalog: &Catalog, kube: &str, requested: &[RequestedAddon]) 
             }
             None => addon.default_config(),
         };
-        plan.push(PlannedAddon { name: AddonName::parse(&addon.name)?, version: v.version.clone(), config });
+        plan.push(PlannedAddon {
+            name: AddonName::parse(&addon.name)?,
+            version: v.version.clone(),
+            config,
+        });
     }
-    for addon in catalog.addons.iter().filter(|a| a.install_by_default && !named.contains(&a.name)) {
+    for addon in catalog
+        .addons
+        .iter()
+        .filter(|a| a.install_by_default && !named.contains(&a.name))
+    {
         if let Some(v) = addon.latest_for(kube) {
-            plan.push(PlannedAddon { name: AddonName::parse(&addon.name)?, version: v.version.clone(), config: addon.default_config() });
+            plan.push(PlannedAddon {
+                name: AddonName::parse(&addon.name)?,
+                version: v.version.clone(),
+                config: addon.default_config(),
+            });
         }
     }
     check_requirements(catalog, &plan)?;
@@ -97,13 +122,23 @@ pub fn plan_addons(catalog: &Catalog, kube: &str, requested: &[RequestedAddon]) 
 /// Every planned version's `requires` must be met by another planned add-on.
 fn check_requirements(catalog: &Catalog, plan: &[PlannedAddon]) -> Result<(), DomainError> {
     for p in plan {
-        let Some(v) = catalog.get(p.name.as_str()).and_then(|a| a.version(&p.version)) else { continue };
+        let Some(v) = catalog
+            .get(p.name.as_str())
+            .and_then(|a| a.version(&p.version))
+        else {
+            continue;
+        };
         for req in &v.requires {
-            let met = plan.iter().any(|o| o.name.as_str() == req.name && version::at_least(&o.version, &req.minimum_version));
+            let met = plan.iter().any(|o| {
+                o.name.as_str() == req.name && version::at_least(&o.version, &req.minimum_version)
+            });
             if !met {
                 return Err(DomainError::invalid(
                     "addons",
-                    format!("{} {} requires {} {} or newer", p.name, p.version, req.name, req.minimum_version),
+                    format!(
+                        "{} {} requires {} {} or newer",
+                        p.name, p.version, req.name, req.minimum_version
+                    ),
                 ));
             }
         }
@@ -116,16 +151,30 @@ mod tests {
     use super::*;
 
     fn req(name: &str) -> RequestedAddon {
-        RequestedAddon { name: name.into(), ..Default::default() }
+        RequestedAddon {
+            name: name.into(),
+            ..Default::default()
+        }
     }
 
     #[test]
     fn defaults_are_added_and_disabled_ones_left_out() {
         let c = Catalog::builtin();
-        let plan = plan_addons(&c, DEFAULT_KUBERNETES_VERSION, &[req("nginx-ingress-controller")]).unwrap();
-        assert!(plan.iter().any(|p| p.name.as_str() == "nginx-ingress-controller"));
+        let plan = plan_addons(
+            &c,
+            DEFAULT_KUBERNETES_VERSION,
+            &[req("nginx-ingress-controller")],
+        )
+        .unwrap();
+        assert!(
+            plan.iter()
+                .any(|p| p.name.as_str() == "nginx-ingress-controller")
+        );
         assert!(plan.iter().any(|p| p.name.as_str() == "metrics-server"));
-        let off = RequestedAddon { disabled: true, ..req("metrics-server") };
+        let off = RequestedAddon {
+            disabled: true,
+            ..req("metrics-server")
+        };
         let plan = plan_addons(&c, DEFAULT_KUBERNETES_VERSION, &[off]).unwrap();
         assert!(!plan.iter().any(|p| p.name.as_str() == "metrics-server"));
     }
@@ -133,10 +182,22 @@ mod tests {
     #[test]
     fn refuses_unknown_and_unsuitable() {
         let c = Catalog::builtin();
-        assert!(matches!(plan_addons(&c, "1.31", &[req("nope")]), Err(DomainError::AddonNotFound { .. })));
-        let too_new = RequestedAddon { version: Some("v0.3.9.8-aliyun".into()), ..req("metrics-server") };
-        assert!(matches!(plan_addons(&c, "1.24.6-aliyun.1", &[too_new]), Err(DomainError::InvalidParameter { .. })));
-        let bad_cfg = RequestedAddon { config: Some("{\"zzz\":1}".into()), ..req("metrics-server") };
+        assert!(matches!(
+            plan_addons(&c, "1.31", &[req("nope")]),
+            Err(DomainError::AddonNotFound { .. })
+        ));
+        let too_new = RequestedAddon {
+            version: Some("v0.3.9.8-aliyun".into()),
+            ..req("metrics-server")
+        };
+        assert!(matches!(
+            plan_addons(&c, "1.24.6-aliyun.1", &[too_new]),
+            Err(DomainError::InvalidParameter { .. })
+        ));
+        let bad_cfg = RequestedAddon {
+            config: Some("{\"zzz\":1}".into()),
+            ..req("metrics-server")
+        };
         assert!(plan_addons(&c, "1.31", &[bad_cfg]).is_err());
         assert!(plan_addons(&c, "1.31", &[req("coredns"), req("coredns")]).is_err());
     }
@@ -144,9 +205,18 @@ mod tests {
     #[test]
     fn requirements_are_checked() {
         let c = Catalog::builtin();
-        let old_prov = RequestedAddon { version: Some("v1.26.5-56d1e30-aliyun".into()), ..req("csi-provisioner") };
-        let new_plugin = RequestedAddon { version: Some("v1.31.3-3b3f4e5-aliyun".into()), ..req("csi-plugin") };
+        let old_prov = RequestedAddon {
+            version: Some("v1.26.5-56d1e30-aliyun".into()),
+            ..req("csi-provisioner")
+        };
+        let new_plugin = RequestedAddon {
+            version: Some("v1.31.3-3b3f4e5-aliyun".into()),
+            ..req("csi-plugin")
+        };
         let err = plan_addons(&c, "1.31", &[old_prov, new_plugin]).unwrap_err();
-        assert!(err.to_string().contains("requires csi-provisioner"), "{err}");
+        assert!(
+            err.to_string().contains("requires csi-provisioner"),
+            "{err}"
+        );
     }
 }

@@ -6,13 +6,20 @@ pub enum DomainError {
     #[error("cluster ({0}) not found in our records")]
     ClusterNotFound(String),
     #[error("addon {name} not found{}", version_suffix(.version))]
-    AddonNotFound { name: String, version: Option<String> },
+    AddonNotFound {
+        name: String,
+        version: Option<String>,
+    },
     #[error("task {0} not found")]
     TaskNotFound(String),
     #[error("{name} is invalid: {reason}")]
     InvalidParameter { name: String, reason: String },
     #[error("cluster {cluster} is {state}: {reason}")]
-    ClusterState { cluster: String, state: String, reason: String },
+    ClusterState {
+        cluster: String,
+        state: String,
+        reason: String,
+    },
     #[error("store unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -20,15 +27,24 @@ pub enum DomainError {
 }
 
 fn version_suffix(version: &Option<String>) -> String {
-    version.as_ref().map(|v| format!(" at version {v}")).unwrap_or_default()
+    version
+        .as_ref()
+        .map(|v| format!(" at version {v}"))
+        .unwrap_or_default()
 }
 
 impl DomainError {
     pub fn invalid(name: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self::InvalidParameter { name: name.into(), reason: reason.into() }
+        Self::InvalidParameter {
+            name: name.into(),
+            reason: reason.into(),
+        }
     }
 
     pub fn addon_not_found(name: impl Into<String>) -> Self {
-        Self::AddonNotFound { name: name.into(), version: None }
+        Self::AddonNotFound {
+            name: name.into(),
+            version: None,
+        }
     }
 }

@@ -6,7 +6,8 @@ use std::fmt;
 fn well_formed(s: &str, max: usize, extra: &[u8]) -> bool {
     !s.is_empty()
         && s.len() <= max
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || extra.contains(&b))
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || extra.contains(&b))
 }
 
 macro_rules! id_type {

@@ -28,9 +28,16 @@ impl InstanceState {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Initial, Self::Active, Self::Unhealthy, Self::Upgrading, Self::Updating, Self::Deleting]
-            .into_iter()
-            .find(|x| x.as_str() == s)
+        [
+            Self::Initial,
+            Self::Active,
+            Self::Unhealthy,
+            Self::Upgrading,
+            Self::Updating,
+            Self::Deleting,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
     }
 }
 

@@ -27,9 +27,17 @@ pub fn view<'a>(
     latest_task: Option<&'a AddonTaskStatus>,
 ) -> AddonStatusView<'a> {
     let version = instance.map_or("", |i| i.version.as_str());
-    let next_version = addon.and_then(|a| a.upgrade_target(version, kube)).map(|v| v.version.as_str());
+    let next_version = addon
+        .and_then(|a| a.upgrade_target(version, kube))
+        .map(|v| v.version.as_str());
     let in_flight = latest_task.is_some_and(|t| t.status.in_flight());
-    AddonStatusView { name, version, next_version, can_upgrade: next_version.is_some() && !in_flight, latest_task }
+    AddonStatusView {
+        name,
+        version,
+        next_version,
+        can_upgrade: next_version.is_some() && !in_flight,
+        latest_task,
+    }
 }
 
 #[cfg(test)]
@@ -69,16 +77,72 @@ mod tests {
         let c = Catalog::builtin();
         let ms = c.get("metrics-server").unwrap();
         let old = inst("v0.3.9.4-ff225cd-aliyun");
-        assert!(view("metrics-server", Some(ms), "1.31.1-aliyun.1", Some(&old), None).can_upgrade);
-        assert_eq!(view("metrics-server", Some(ms), "1.31.1-aliyun.1", Some(&old), None).next_version, Some("v0.3.9.8-aliyun"));
+        assert!(
+            view(
+                "metrics-server",
+                Some(ms),
+                "1.31.1-aliyun.1",
+                Some(&old),
+                None
+            )
+            .can_upgrade
+        );
+        assert_eq!(
+            view(
+                "metrics-server",
+                Some(ms),
+                "1.31.1-aliyun.1",
+                Some(&old),
+                None
+            )
+            .next_version,
+            Some("v0.3.9.8-aliyun")
+        );
         // On an old cluster the newest version does not run, so the target is the newest that does.
-        assert_eq!(view("metrics-server", Some(ms), "1.24.6-aliyun.1", Some(&old), None).next_version, Some("v0.3.9.7-aliyun"));
+        assert_eq!(
+            view(
+                "metrics-server",
+                Some(ms),
+                "1.24.6-aliyun.1",
+                Some(&old),
+                None
+            )
+            .next_version,
+            Some("v0.3.9.7-aliyun")
+        );
         let running = task(UpgradeStatus::Upgrading);
-        assert!(!view("metrics-server", Some(ms), "1.31.1-aliyun.1", Some(&old), Some(&running)).can_upgrade);
+        assert!(
+            !view(
+                "metrics-server",
+                Some(ms),
+                "1.31.1-aliyun.1",
+                Some(&old),
+                Some(&running)
+            )
+            .can_upgrade
+        );
         let done = task(UpgradeStatus::Success);
-        assert!(view("metrics-server", Some(ms), "1.31.1-aliyun.1", Some(&old), Some(&done)).can_upgrade);
+        assert!(
+            view(
+                "metrics-server",
+                Some(ms),
+                "1.31.1-aliyun.1",
+                Some(&old),
+                Some(&done)
+            )
+            .can_upgrade
+        );
         let latest = inst("v0.3.9.8-aliyun");
-        assert!(!view("metrics-server", Some(ms), "1.31.1-aliyun.1", Some(&latest), None).can_upgrade);
+        assert!(
+            !view(
+                "metrics-server",
+                Some(ms),
+                "1.31.1-aliyun.1",
+                Some(&latest),
+                None
+            )
+            .can_upgrade
+        );
         let v = view("metrics-server", Some(ms), "1.31.1-aliyun.1", None, None);
         assert_eq!(v.version, "");
     }

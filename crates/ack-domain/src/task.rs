@@ -25,7 +25,15 @@ impl TaskState {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Running, Self::Paused, Self::Success, Self::Fail, Self::Canceled].into_iter().find(|x| x.as_str() == s)
+        [
+            Self::Running,
+            Self::Paused,
+            Self::Success,
+            Self::Fail,
+            Self::Canceled,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
     }
 
     pub fn is_terminal(self) -> bool {
@@ -76,7 +84,13 @@ pub struct Task {
 
 impl Task {
     /// A task that completed as it was recorded (the read side's cluster create and delete).
-    pub fn finished(account: &str, cluster_id: &ClusterId, task_type: &str, now: i64, events: Vec<Event>) -> Self {
+    pub fn finished(
+        account: &str,
+        cluster_id: &ClusterId,
+        task_type: &str,
+        now: i64,
+        events: Vec<Event>,
+    ) -> Self {
         Self {
             id: TaskId::generate(),
             account: account.to_string(),
@@ -87,7 +101,13 @@ impl Task {
             created_at: now,
             updated_at: now,
             error: None,
-            stages: vec![Stage { name: task_type.to_string(), state: "success".into(), message: String::new(), start_time: now, end_time: Some(now) }],
+            stages: vec![Stage {
+                name: task_type.to_string(),
+                state: "success".into(),
+                message: String::new(),
+                start_time: now,
+                end_time: Some(now),
+            }],
             events,
         }
     }
@@ -119,9 +139,16 @@ impl UpgradeStatus {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Running, Self::Upgrading, Self::Paused, Self::Success, Self::Failed, Self::Canceled]
-            .into_iter()
-            .find(|x| x.as_str() == s)
+        [
+            Self::Running,
+            Self::Upgrading,
+            Self::Paused,
+            Self::Success,
+            Self::Failed,
+            Self::Canceled,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
     }
 
     pub fn in_flight(self) -> bool {

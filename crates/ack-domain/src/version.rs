@@ -5,9 +5,14 @@ use std::cmp::Ordering;
 
 /// The leading dotted numeric part, after an optional `v`.
 pub fn numeric_parts(v: &str) -> Vec<u64> {
-    let v = v.strip_prefix('v').or_else(|| v.strip_prefix('V')).unwrap_or(v);
+    let v = v
+        .strip_prefix('v')
+        .or_else(|| v.strip_prefix('V'))
+        .unwrap_or(v);
     let head = v.split(['-', '+', '_']).next().unwrap_or("");
-    head.split('.').map_while(|p| p.parse::<u64>().ok()).collect()
+    head.split('.')
+        .map_while(|p| p.parse::<u64>().ok())
+        .collect()
 }
 
 /// Whether the string looks like a version at all (starts with a number).
@@ -19,7 +24,10 @@ pub fn compare(a: &str, b: &str) -> Ordering {
     let (pa, pb) = (numeric_parts(a), numeric_parts(b));
     let n = pa.len().max(pb.len());
     for i in 0..n {
-        let (x, y) = (pa.get(i).copied().unwrap_or(0), pb.get(i).copied().unwrap_or(0));
+        let (x, y) = (
+            pa.get(i).copied().unwrap_or(0),
+            pb.get(i).copied().unwrap_or(0),
+        );
         match x.cmp(&y) {
             Ordering::Equal => {}
             other => return other,
@@ -39,7 +47,10 @@ mod tests {
 
     #[test]
     fn orders_real_versions() {
-        assert_eq!(compare("v0.3.9.4-ff225cd-aliyun", "v0.3.9.5-aliyun"), Ordering::Less);
+        assert_eq!(
+            compare("v0.3.9.4-ff225cd-aliyun", "v0.3.9.5-aliyun"),
+            Ordering::Less
+        );
         assert_eq!(compare("1.2.24", "1.2.16"), Ordering::Greater);
         assert!(at_least("1.31.1-aliyun.1", "1.28"));
         assert!(!at_least("1.26.3-aliyun.1", "1.28"));

@@ -20,7 +20,12 @@ pub struct KeyRing {
 
 impl KeyRing {
     pub fn new(keys: impl IntoIterator<Item = (String, AccessKeySecret, String)>) -> Self {
-        Self { keys: keys.into_iter().map(|(id, s, account)| (id, (s, account))).collect() }
+        Self {
+            keys: keys
+                .into_iter()
+                .map(|(id, s, account)| (id, (s, account)))
+                .collect(),
+        }
     }
 
     fn secret(&self, id: &str) -> Option<AccessKeySecret> {
@@ -35,13 +40,19 @@ impl KeyRing {
 /// Nonces seen within the window. In memory: one process serves one SQLite file.
 #[derive(Default)]
 pub struct NonceCache {
-    inner: Mutex<(HashMap<String, i64>, VecDeque<(i64, String)>)>,
+    inner: Mutex<Seen>,
 }
+
+/// The nonces with when they were seen, and the same in arrival order for expiry.
+type Seen = (HashMap<String, i64>, VecDeque<(i64, String)>);
 
 impl NonceCache {
     /// Records the nonce; false when it was already seen within the window.
     pub fn first_use(&self, nonce: &str, now: i64) -> bool {
-        let mut guard = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut guard = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let (seen, order) = &mut *guard;
         while let Some((t, _)) = order.front() {
             if now - t <= WINDOW_SECS {
@@ -78,15 +89,17 @@ pub fn authenticate(state: &AppState, req: &WireRequest<'_>) -> Result<String, A
             ),
         ));
     }
-    if let Some(nonce) = verified.nonce.as_deref() {
-        if !state.nonces.first_use(nonce, now) {
+    if let Some(nonce) = verified.nonce.as_deref()
+        && !state.nonces.first_use(nonce, now) {
             return Err(ApiError::new(
                 ErrorCode::SignatureNonceUsed,
                 format!("the signature nonce {nonce} was already used within 15 minutes"),
             ));
         }
-    }
-    Ok(keys.account(&verified.access_key_id).unwrap_or(DEFAULT_ACCOUNT).to_string())
+    Ok(keys
+        .account(&verified.access_key_id)
+        .unwrap_or(DEFAULT_ACCOUNT)
+        .to_string())
 }
 
 #[cfg(test)]

@@ -14,7 +14,10 @@ pub struct Ctx {
 
 impl Ctx {
     fn param(&self, name: &str) -> &str {
-        self.params.iter().find(|(n, _)| *n == name).map_or("", |(_, v)| v.as_str())
+        self.params
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or("", |(_, v)| v.as_str())
     }
 
     pub fn cluster_id(&self) -> Result<ClusterId, ApiError> {
@@ -37,7 +40,11 @@ impl Ctx {
 
     /// The first value of a query parameter; an empty value counts as absent.
     pub fn query(&self, name: &str) -> Option<&str> {
-        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
     }
 
     pub fn query_any(&self, names: &[&str]) -> Option<&str> {
@@ -49,7 +56,10 @@ impl Ctx {
             None => Ok(default),
             Some(v) => match v.trim().parse::<u32>() {
                 Ok(n) if (min..=max).contains(&n) => Ok(n),
-                _ => Err(ApiError::invalid(name, format!("{v:?} is not a whole number from {min} to {max}"))),
+                _ => Err(ApiError::invalid(
+                    name,
+                    format!("{v:?} is not a whole number from {min} to {max}"),
+                )),
             },
         }
     }
@@ -60,7 +70,9 @@ impl Ctx {
             None => Ok(None),
             Some(v) => serde_json::from_str::<Vec<String>>(v)
                 .map(Some)
-                .map_err(|_| ApiError::invalid(name, format!("{v:?} is not a JSON array of strings"))),
+                .map_err(|_| {
+                    ApiError::invalid(name, format!("{v:?} is not a JSON array of strings"))
+                }),
         }
     }
 
@@ -71,6 +83,7 @@ impl Ctx {
         if !value.is_object() {
             return Err(ApiError::invalid("body", "it must be a JSON object"));
         }
-        serde_json::from_value(value).map_err(|e| ApiError::invalid("body", format!("not the expected JSON: {e}")))
+        serde_json::from_value(value)
+            .map_err(|e| ApiError::invalid("body", format!("not the expected JSON: {e}")))
     }
 }

@@ -13,11 +13,17 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self {
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn invalid(param: &str, reason: impl std::fmt::Display) -> Self {
-        Self::new(ErrorCode::InvalidParameter, format!("{param} is invalid: {reason}"))
+        Self::new(
+            ErrorCode::InvalidParameter,
+            format!("{param} is invalid: {reason}"),
+        )
     }
 }
 

@@ -20,10 +20,16 @@ impl Reply {
     }
 }
 
-fn with_headers(status: StatusCode, content_type: &'static str, request_id: &str, body: Vec<u8>) -> Response<Body> {
+fn with_headers(
+    status: StatusCode,
+    content_type: &'static str,
+    request_id: &str,
+    body: Vec<u8>,
+) -> Response<Body> {
     let mut r = Response::new(Body::from(body));
     *r.status_mut() = status;
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Ok(v) = HeaderValue::from_str(request_id) {
         r.headers_mut().insert("x-acs-request-id", v);
     }
@@ -31,11 +37,15 @@ fn with_headers(status: StatusCode, content_type: &'static str, request_id: &str
 }
 
 pub fn success(reply: Reply, xml: bool, request_id: &str) -> Response<Body> {
-    if xml {
-        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&reply.0) {
-            return with_headers(StatusCode::OK, XML, request_id, ack_wire::xml::render(&value).into_bytes());
+    if xml
+        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(&reply.0) {
+            return with_headers(
+                StatusCode::OK,
+                XML,
+                request_id,
+                ack_wire::xml::render(&value).into_bytes(),
+            );
         }
-    }
     with_headers(StatusCode::OK, JSON, request_id, reply.0)
 }
 
@@ -45,7 +55,12 @@ pub fn failure(err: &ApiError, request_id: &str) -> Response<Body> {
     let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| {
         br#"{"code":"InternalError","message":"error body could not be encoded","Code":"InternalError"}"#.to_vec()
     });
-    with_headers(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), JSON, request_id, bytes)
+    with_headers(
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        JSON,
+        request_id,
+        bytes,
+    )
 }
 
 /// Uppercase UUID, as ACK's request ids look.

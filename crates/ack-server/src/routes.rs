@@ -31,22 +31,37 @@ pub fn app(state: AppState) -> Router {
         let methods = Arc::new(methods);
         router = router.route(
             path,
-            any(move |State(st): State<AppState>, raw: RawPathParams, req: Request| {
-                let methods = Arc::clone(&methods);
-                async move { handle(st, &methods, Some(raw), req).await }
-            }),
+            any(
+                move |State(st): State<AppState>, raw: RawPathParams, req: Request| {
+                    let methods = Arc::clone(&methods);
+                    async move { handle(st, &methods, Some(raw), req).await }
+                },
+            ),
         );
     }
-    router.fallback(|State(st): State<AppState>, req: Request| async move { handle(st, &[], None, req).await }).with_state(state)
+    router
+        .fallback(|State(st): State<AppState>, req: Request| async move {
+            handle(st, &[], None, req).await
+        })
+        .with_state(state)
 }
 
-async fn handle(st: AppState, methods: &[(Method, Action)], raw: Option<RawPathParams>, req: Request) -> Response {
+async fn handle(
+    st: AppState,
+    methods: &[(Method, Action)],
+    raw: Option<RawPathParams>,
+    req: Request,
+) -> Response {
     let request_id = new_request_id();
     let xml = req
         .headers()
         .get_all(axum::http::header::ACCEPT)
         .iter()
-        .any(|v| String::from_utf8_lossy(v.as_bytes()).to_ascii_lowercase().contains("xml"));
+        .any(|v| {
+            String::from_utf8_lossy(v.as_bytes())
+                .to_ascii_lowercase()
+                .contains("xml")
+        });
     match run(&st, methods, raw, req, &request_id).await {
         Ok(reply) => success(reply, xml, &request_id),
         Err(e) => {
@@ -56,29 +71,55 @@ async fn handle(st: AppState, methods: &[(Method, Action)], raw: Option<RawPathP
     }
 }
 
-async fn run(st: &AppState, methods: &[(Method, Action)], raw: Option<RawPathParams>, req: Request, request_id: &str) -> Result<Reply, ApiError> {
+async fn run(
+    st: &AppState,
+    methods: &[(Method, Action)],
+    raw: Option<RawPathParams>,
+    req: Request,
+    request_id: &str,
+) -> Result<Reply, ApiError> {
     let (parts, body) = req.into_parts();
     let Some(raw) = raw else {
         return Err(ApiError::new(
             ErrorCode::NotFound,
-            format!("{} {} is not an operation of this API", parts.method, parts.uri.path()),
+            format!(
+                "{} {} is not an operation of this API",
+                parts.method,
+                parts.uri.path()
+            ),
         ));
     };
     let action = methods
         .iter()
         .find(|(m, _)| m.as_str() == parts.method.as_str())
         .map(|(_, a)| *a)
-        .ok_or_else(|| ApiError::new(ErrorCode::MethodNotAllowed, format!("{} is not allowed on {}", parts.method, parts.uri.path())))?;
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::MethodNotAllowed,
+                format!("{} is not allowed on {}", parts.method, parts.uri.path()),
+            )
+        })?;
     let body = axum::body::to_bytes(body, MAX_BODY)
         .await
         .map_err(|_| ApiError::invalid("body", "it is unreadable or larger than 4 MiB"))?;
     let headers: Vec<(String, String)> = parts
         .headers
         .iter()
-        .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     let raw_query = parts.uri.query().unwrap_or("");
-    let wire = WireRequest { method: parts.method.as_str(), raw_path: parts.uri.path(), raw_query, headers: &headers, body: &body };
+    let wire = WireRequest {
+        method: parts.method.as_str(),
+        raw_path: parts.uri.path(),
+        raw_query,
+        headers: &headers,
+        body: &body,
+    };
     let account = authenticate(st, &wire)?;
     let mut params = Vec::new();
     for (name, value) in &raw {

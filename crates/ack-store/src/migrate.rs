@@ -12,10 +12,11 @@ pub async fn sqlite(pool: &SqlitePool) -> Result<(), sqlx::Error> {
     .await?;
     for (version, sql) in SQLITE {
         let mut tx = pool.begin().await?;
-        let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = ?")
-            .bind(version)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let done: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = ?")
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await?;
         if done.is_none() {
             sqlx::raw_sql(*sql).execute(&mut *tx).await?;
             sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, strftime('%s','now'))")

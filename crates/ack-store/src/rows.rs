@@ -11,8 +11,12 @@ fn corrupt(what: &str, value: &str) -> DomainError {
     DomainError::Internal(format!("stored {what} {value:?} does not parse"))
 }
 
-fn get<'r, T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>>(row: &'r SqliteRow, col: &str) -> Result<T, DomainError> {
-    row.try_get(col).map_err(|e| DomainError::Internal(format!("column {col}: {e}")))
+fn get<'r, T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>>(
+    row: &'r SqliteRow,
+    col: &str,
+) -> Result<T, DomainError> {
+    row.try_get(col)
+        .map_err(|e| DomainError::Internal(format!("column {col}: {e}")))
 }
 
 pub fn cluster(row: &SqliteRow) -> Result<Cluster, DomainError> {
@@ -30,7 +34,8 @@ pub fn cluster(row: &SqliteRow) -> Result<Cluster, DomainError> {
         init_version: get(row, "init_version")?,
         state: get(row, "state")?,
         vpc_id: get(row, "vpc_id")?,
-        vswitch_ids: serde_json::from_str(&vswitch).map_err(|_| corrupt("vswitch_ids", &vswitch))?,
+        vswitch_ids: serde_json::from_str(&vswitch)
+            .map_err(|_| corrupt("vswitch_ids", &vswitch))?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
     })
@@ -78,7 +83,10 @@ pub fn task(row: &SqliteRow) -> Result<Task, DomainError> {
         current_stage: get(row, "current_stage")?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
-        error: code.map(|code| TaskFailure { code, message: message.unwrap_or_default() }),
+        error: code.map(|code| TaskFailure {
+            code,
+            message: message.unwrap_or_default(),
+        }),
         stages: serde_json::from_str(&stages).map_err(|_| corrupt("stages", &stages))?,
         events: serde_json::from_str(&events).map_err(|_| corrupt("events", &events))?,
     })

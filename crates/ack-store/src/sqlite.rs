@@ -21,7 +21,9 @@ impl Store {
     /// Opens (creating if missing) and migrates the database at `url` (`sqlite://path`).
     pub async fn connect(url: &str) -> Result<Self, String> {
         if !url.starts_with("sqlite:") {
-            return Err(format!("unsupported database URL {url:?}: this build serves sqlite://PATH"));
+            return Err(format!(
+                "unsupported database URL {url:?}: this build serves sqlite://PATH"
+            ));
         }
         let opts = SqliteConnectOptions::from_str(url)
             .map_err(|e| format!("database URL {url:?}: {e}"))?
@@ -36,8 +38,15 @@ impl Store {
             .connect_with(opts)
             .await
             .map_err(|e| format!("opening {url}: {e}"))?;
-        migrate::sqlite(&pool).await.map_err(|e| format!("migrating {url}: {e}"))?;
+        migrate::sqlite(&pool)
+            .await
+            .map_err(|e| format!("migrating {url}: {e}"))?;
         Ok(Self { pool })
+    }
+
+    /// Closes every connection, so SQLite folds its WAL back into the database file.
+    pub async fn close(&self) {
+        self.pool.close().await;
     }
 
     pub async fn keys(&self) -> Res<Vec<StoredKey>> {
@@ -46,7 +55,14 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(unavailable)?;
-        Ok(rows.into_iter().map(|(access_key_id, secret, account)| StoredKey { access_key_id, secret, account }).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(access_key_id, secret, account)| StoredKey {
+                access_key_id,
+                secret,
+                account,
+            })
+            .collect())
     }
 
     /// Stores a key, replacing the secret and account of one with the same id.
@@ -66,7 +82,13 @@ impl Store {
     }
 
     /// Records a new cluster with its installed add-ons and the task that made it, atomically.
-    pub async fn create_cluster(&self, c: &Cluster, instances: &[AddonInstance], statuses: &[AddonTaskStatus], task: &Task) -> Res<()> {
+    pub async fn create_cluster(
+        &self,
+        c: &Cluster,
+        instances: &[AddonInstance],
+        statuses: &[AddonTaskStatus],
+        task: &Task,
+    ) -> Res<()> {
         let mut tx = self.pool.begin().await.map_err(unavailable)?;
         insert_clusters(&mut tx, std::slice::from_ref(c)).await?;
         insert_instances(&mut tx, instances).await?;
@@ -98,7 +120,10 @@ impl Store {
             .fetch_optional(&self.pool)
             .await
             .map_err(unavailable)?;
-        row.as_ref().map(rows::cluster).transpose()?.ok_or_else(|| DomainError::ClusterNotFound(id.to_string()))
+        row.as_ref()
+            .map(rows::cluster)
+            .transpose()?
+            .ok_or_else(|| DomainError::ClusterNotFound(id.to_string()))
     }
 
     /// The cluster with its instances and latest add-on tasks, read in one snapshot.
@@ -110,29 +135,45 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await
             .map_err(unavailable)?;
-        let cluster = row.as_ref().map(rows::cluster).transpose()?.ok_or_else(|| DomainError::ClusterNotFound(id.to_string()))?;
-        let instances = sqlx::query("SELECT * FROM addon_instances WHERE cluster_id = ? ORDER BY name")
-            .bind(id.as_str())
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(unavailable)?
-            .iter()
-            .map(rows::instance)
-            .collect::<Res<Vec<_>>>()?;
-        let statuses = sqlx::query("SELECT * FROM addon_status WHERE cluster_id = ? ORDER BY component")
-            .bind(id.as_str())
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(unavailable)?
-            .iter()
-            .map(rows::addon_status)
-            .collect::<Res<Vec<_>>>()?;
+        let cluster = row
+            .as_ref()
+            .map(rows::cluster)
+            .transpose()?
+            .ok_or_else(|| DomainError::ClusterNotFound(id.to_string()))?;
+        let instances =
+            sqlx::query("SELECT * FROM addon_instances WHERE cluster_id = ? ORDER BY name")
+                .bind(id.as_str())
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(unavailable)?
+                .iter()
+                .map(rows::instance)
+                .collect::<Res<Vec<_>>>()?;
+        let statuses =
+            sqlx::query("SELECT * FROM addon_status WHERE cluster_id = ? ORDER BY component")
+                .bind(id.as_str())
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(unavailable)?
+                .iter()
+                .map(rows::addon_status)
+                .collect::<Res<Vec<_>>>()?;
         tx.commit().await.map_err(unavailable)?;
-        Ok(ClusterAddons { cluster, instances, statuses })
+        Ok(ClusterAddons {
+            cluster,
+            instances,
+            statuses,
+        })
     }
 
     /// One page of the account's clusters, oldest first, and the total that match.
-    pub async fn list_clusters(&self, account: &str, f: &ClusterFilter, page_number: u32, page_size: u32) -> Res<(Vec<Cluster>, u64)> {
+    pub async fn list_clusters(
+        &self,
+        account: &str,
+        f: &ClusterFilter,
+        page_number: u32,
+        page_size: u32,
+    ) -> Res<(Vec<Cluster>, u64)> {
         let total: i64 = filtered("SELECT COUNT(*)", account, f)
             .build_query_scalar()
             .fetch_one(&self.pool)
@@ -177,7 +218,10 @@ impl Store {
             .fetch_optional(&self.pool)
             .await
             .map_err(unavailable)?;
-        row.as_ref().map(rows::task).transpose()?.ok_or_else(|| DomainError::TaskNotFound(id.to_string()))
+        row.as_ref()
+            .map(rows::task)
+            .transpose()?
+            .ok_or_else(|| DomainError::TaskNotFound(id.to_string()))
     }
 
     /// Bulk load for `ack-addons import`: everything added to the returned session lands at
@@ -201,7 +245,8 @@ impl ImportSession {
     pub async fn add(&mut self, batch: &[(Cluster, Vec<AddonInstance>)]) -> Res<()> {
         let clusters: Vec<Cluster> = batch.iter().map(|(c, _)| c.clone()).collect();
         insert_clusters(&mut self.0, &clusters).await?;
-        let instances: Vec<AddonInstance> = batch.iter().flat_map(|(_, i)| i.iter().cloned()).collect();
+        let instances: Vec<AddonInstance> =
+            batch.iter().flat_map(|(_, i)| i.iter().cloned()).collect();
         insert_instances(&mut self.0, &instances).await
     }
 
@@ -213,7 +258,8 @@ impl ImportSession {
 /// `SELECT … FROM clusters WHERE` the account and every filter that is set.
 fn filtered(select: &str, account: &str, f: &ClusterFilter) -> QueryBuilder<Sqlite> {
     let mut q = QueryBuilder::new(select);
-    q.push(" FROM clusters WHERE account = ").push_bind(account.to_string());
+    q.push(" FROM clusters WHERE account = ")
+        .push_bind(account.to_string());
     for (col, v) in [
         (" AND name = ", &f.name),
         (" AND cluster_type = ", &f.cluster_type),
@@ -255,12 +301,18 @@ async fn insert_clusters(tx: &mut Transaction<'_, Sqlite>, clusters: &[Cluster])
                 .push_bind(c.created_at)
                 .push_bind(c.updated_at);
         });
-        q.build().execute(&mut **tx).await.map_err(|e| conflict_or(e, "ClusterId", "a cluster with this id exists"))?;
+        q.build()
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| conflict_or(e, "ClusterId", "a cluster with this id exists"))?;
     }
     Ok(())
 }
 
-async fn insert_instances(tx: &mut Transaction<'_, Sqlite>, instances: &[AddonInstance]) -> Res<()> {
+async fn insert_instances(
+    tx: &mut Transaction<'_, Sqlite>,
+    instances: &[AddonInstance],
+) -> Res<()> {
     for chunk in instances.chunks(MAX_ROWS_PER_INSERT) {
         let mut q = QueryBuilder::<Sqlite>::new(
             "INSERT INTO addon_instances (cluster_id, name, version, config, state, created_at, updated_at) ",
@@ -274,14 +326,19 @@ async fn insert_instances(tx: &mut Transaction<'_, Sqlite>, instances: &[AddonIn
                 .push_bind(i.created_at)
                 .push_bind(i.updated_at);
         });
-        q.build().execute(&mut **tx).await.map_err(|e| conflict_or(e, "addons", "an add-on is listed twice"))?;
+        q.build()
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| conflict_or(e, "addons", "an add-on is listed twice"))?;
     }
     Ok(())
 }
 
 async fn insert_task(tx: &mut Transaction<'_, Sqlite>, t: &Task) -> Res<()> {
-    let stages = serde_json::to_string(&t.stages).map_err(|e| DomainError::Internal(e.to_string()))?;
-    let events = serde_json::to_string(&t.events).map_err(|e| DomainError::Internal(e.to_string()))?;
+    let stages =
+        serde_json::to_string(&t.stages).map_err(|e| DomainError::Internal(e.to_string()))?;
+    let events =
+        serde_json::to_string(&t.events).map_err(|e| DomainError::Internal(e.to_string()))?;
     sqlx::query(
         "INSERT INTO tasks (task_id, account, cluster_id, task_type, state, current_stage, created_at, updated_at,
          error_code, error_message, stages, events) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

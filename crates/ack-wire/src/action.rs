@@ -46,7 +46,11 @@ pub struct Route {
 }
 
 const fn r(action: Action, method: Method, path: &'static str) -> Route {
-    Route { action, method, path }
+    Route {
+        action,
+        method,
+        path,
+    }
 }
 
 use Action as A;
@@ -61,13 +65,41 @@ pub const ROUTES: &[Route] = &[
     r(A::DescribeAddons, Get, "/clusters/components/metadata"),
     r(A::ListAddons, Get, "/addons"),
     r(A::DescribeAddon, Get, "/addons/{addon_name}"),
-    r(A::DescribeClusterAddonMetadata, Get, "/clusters/{cluster_id}/components/{component_id}/metadata"),
-    r(A::ListClusterAddonInstances, Get, "/clusters/{cluster_id}/addon_instances"),
-    r(A::GetClusterAddonInstance, Get, "/clusters/{cluster_id}/addon_instances/{instance_name}"),
-    r(A::DescribeClusterAddonInstance, Get, "/clusters/{cluster_id}/components/{component_id}/instance"),
-    r(A::DescribeClusterAddonsVersion, Get, "/clusters/{cluster_id}/components/version"),
-    r(A::DescribeClusterAddonUpgradeStatus, Get, "/clusters/{cluster_id}/components/{component_id}/upgradestatus"),
-    r(A::DescribeClusterAddonsUpgradeStatus, Get, "/clusters/{cluster_id}/components/upgradestatus"),
+    r(
+        A::DescribeClusterAddonMetadata,
+        Get,
+        "/clusters/{cluster_id}/components/{component_id}/metadata",
+    ),
+    r(
+        A::ListClusterAddonInstances,
+        Get,
+        "/clusters/{cluster_id}/addon_instances",
+    ),
+    r(
+        A::GetClusterAddonInstance,
+        Get,
+        "/clusters/{cluster_id}/addon_instances/{instance_name}",
+    ),
+    r(
+        A::DescribeClusterAddonInstance,
+        Get,
+        "/clusters/{cluster_id}/components/{component_id}/instance",
+    ),
+    r(
+        A::DescribeClusterAddonsVersion,
+        Get,
+        "/clusters/{cluster_id}/components/version",
+    ),
+    r(
+        A::DescribeClusterAddonUpgradeStatus,
+        Get,
+        "/clusters/{cluster_id}/components/{component_id}/upgradestatus",
+    ),
+    r(
+        A::DescribeClusterAddonsUpgradeStatus,
+        Get,
+        "/clusters/{cluster_id}/components/upgradestatus",
+    ),
 ];
 
 impl Action {
@@ -93,7 +125,10 @@ impl Action {
     }
 
     pub fn route(self) -> &'static Route {
-        ROUTES.iter().find(|r| r.action == self).expect("every action has a route")
+        ROUTES
+            .iter()
+            .find(|r| r.action == self)
+            .expect("every action has a route")
     }
 }
 

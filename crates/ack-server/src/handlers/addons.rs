@@ -7,8 +7,8 @@ use crate::state::AppState;
 use ack_domain::catalog::{CatalogAddon, CatalogVersion};
 use ack_domain::{ClusterId, DomainError};
 use ack_wire::dto::{
-    AddonItem, AddonMetadata, ComponentGroup, ComponentGroupItem, DescribeAddonResponse, DescribeAddonsResponse,
-    ListAddonsResponse, NewerVersion, StandardComponent,
+    AddonItem, AddonMetadata, ComponentGroup, ComponentGroupItem, DescribeAddonResponse,
+    DescribeAddonsResponse, ListAddonsResponse, NewerVersion, StandardComponent,
 };
 use std::collections::BTreeMap;
 
@@ -29,7 +29,10 @@ fn item(a: &CatalogAddon, v: &CatalogVersion) -> AddonItem {
 /// else `cluster_version` if given, else none (every version counts).
 async fn kube_version(st: &AppState, ctx: &Ctx) -> Result<Option<String>, ApiError> {
     if let Some(id) = ctx.query("cluster_id") {
-        let c = st.store.cluster(&ctx.account, &ClusterId::parse(id)?).await?;
+        let c = st
+            .store
+            .cluster(&ctx.account, &ClusterId::parse(id)?)
+            .await?;
         return Ok(Some(c.kubernetes_version));
     }
     Ok(ctx.query("cluster_version").map(str::to_string))
@@ -44,7 +47,12 @@ fn newest<'a>(a: &'a CatalogAddon, kube: Option<&str>) -> Option<&'a CatalogVers
 
 pub async fn list(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
     let kube = kube_version(st, ctx).await?;
-    let addons = st.catalog.addons.iter().filter_map(|a| newest(a, kube.as_deref()).map(|v| item(a, v))).collect();
+    let addons = st
+        .catalog
+        .addons
+        .iter()
+        .filter_map(|a| newest(a, kube.as_deref()).map(|v| item(a, v)))
+        .collect();
     Reply::json(&ListAddonsResponse { addons })
 }
 
@@ -53,11 +61,15 @@ pub async fn describe(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
     let kube = kube_version(st, ctx).await?;
     let addon = st.catalog.require(name.as_str())?;
     let v = match ctx.query("version") {
-        Some(v) => addon
-            .version(v)
-            .ok_or_else(|| DomainError::AddonNotFound { name: name.to_string(), version: Some(v.to_string()) })?,
+        Some(v) => addon.version(v).ok_or_else(|| DomainError::AddonNotFound {
+            name: name.to_string(),
+            version: Some(v.to_string()),
+        })?,
         None => newest(addon, kube.as_deref()).ok_or_else(|| {
-            ApiError::from(DomainError::invalid("cluster_version", format!("no version of {name} runs on it")))
+            ApiError::from(DomainError::invalid(
+                "cluster_version",
+                format!("no version of {name} runs on it"),
+            ))
         })?,
     };
     let newer_versions = addon
@@ -68,7 +80,10 @@ pub async fn describe(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
             minimum_cluster_version: n.minimum_cluster_version.clone(),
         })
         .collect();
-    Reply::json(&DescribeAddonResponse { addon: item(addon, v), newer_versions })
+    Reply::json(&DescribeAddonResponse {
+        addon: item(addon, v),
+        newer_versions,
+    })
 }
 
 pub fn describe_addons(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
@@ -80,11 +95,20 @@ pub fn describe_addons(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
     let mut standard = BTreeMap::new();
     for a in &st.catalog.addons {
         let Some(v) = newest(a, kube) else { continue };
-        let group_name = if a.category.is_empty() { "other".to_string() } else { a.category.clone() };
-        let item = ComponentGroupItem { name: a.name.clone() };
+        let group_name = if a.category.is_empty() {
+            "other".to_string()
+        } else {
+            a.category.clone()
+        };
+        let item = ComponentGroupItem {
+            name: a.name.clone(),
+        };
         match groups.iter_mut().find(|g| g.group_name == group_name) {
             Some(g) => g.items.push(item),
-            None => groups.push(ComponentGroup { group_name, items: vec![item] }),
+            None => groups.push(ComponentGroup {
+                group_name,
+                items: vec![item],
+            }),
         }
         standard.insert(
             a.name.clone(),
@@ -92,12 +116,19 @@ pub fn describe_addons(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
                 name: a.name.clone(),
                 version: v.version.clone(),
                 description: a.description.clone(),
-                required: if a.install_by_default { "true" } else { "false" },
+                required: if a.install_by_default {
+                    "true"
+                } else {
+                    "false"
+                },
                 disabled: false,
             },
         );
     }
-    Reply::json(&DescribeAddonsResponse { component_groups: groups, standard_components: standard })
+    Reply::json(&DescribeAddonsResponse {
+        component_groups: groups,
+        standard_components: standard,
+    })
 }
 
 pub async fn cluster_metadata(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
@@ -105,10 +136,17 @@ pub async fn cluster_metadata(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiErro
     let name = ctx.addon_name()?;
     let addon = st.catalog.require(name.as_str())?;
     let v = match ctx.query("version") {
-        Some(v) => addon
-            .version(v)
-            .ok_or_else(|| DomainError::AddonNotFound { name: name.to_string(), version: Some(v.to_string()) })?,
-        None => addon.latest_for(&cluster.kubernetes_version).unwrap_or_else(|| addon.latest()),
+        Some(v) => addon.version(v).ok_or_else(|| DomainError::AddonNotFound {
+            name: name.to_string(),
+            version: Some(v.to_string()),
+        })?,
+        None => addon
+            .latest_for(&cluster.kubernetes_version)
+            .unwrap_or_else(|| addon.latest()),
     };
-    Reply::json(&AddonMetadata { name: addon.name.clone(), version: v.version.clone(), config_schema: addon.config_schema.to_string() })
+    Reply::json(&AddonMetadata {
+        name: addon.name.clone(),
+        version: v.version.clone(),
+        config_schema: addon.config_schema.to_string(),
+    })
 }

@@ -4,12 +4,16 @@ use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::respond::Reply;
 use crate::state::AppState;
-use ack_domain::cluster::{CLUSTER_TYPES, Cluster, DEFAULT_KUBERNETES_VERSION, RequestedAddon, plan_addons};
+use ack_domain::cluster::{
+    CLUSTER_TYPES, Cluster, DEFAULT_KUBERNETES_VERSION, RequestedAddon, plan_addons,
+};
 use ack_domain::instance::{AddonInstance, InstanceState};
 use ack_domain::task::{AddonTaskStatus, Event, Task, UpgradeStatus};
 use ack_domain::{ClusterId, version};
 use ack_store::ClusterFilter;
-use ack_wire::dto::{ClusterDetail, ClustersPage, CreateClusterRequest, MaintenanceWindow, PageInfo, TaskStarted};
+use ack_wire::dto::{
+    ClusterDetail, ClustersPage, CreateClusterRequest, MaintenanceWindow, PageInfo, TaskStarted,
+};
 use ack_wire::time::rfc3339;
 
 fn required<'a>(v: &'a Option<String>, name: &str) -> Result<&'a str, ApiError> {
@@ -26,13 +30,27 @@ pub async fn create(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
         return Err(ApiError::invalid("name", "it is longer than 63 characters"));
     }
     let region_id = required(&req.region_id, "region_id")?;
-    let cluster_type = req.cluster_type.as_deref().filter(|s| !s.is_empty()).unwrap_or(CLUSTER_TYPES[0]);
+    let cluster_type = req
+        .cluster_type
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .unwrap_or(CLUSTER_TYPES[0]);
     if !CLUSTER_TYPES.contains(&cluster_type) {
-        return Err(ApiError::invalid("cluster_type", format!("{cluster_type:?} is not one of {CLUSTER_TYPES:?}")));
+        return Err(ApiError::invalid(
+            "cluster_type",
+            format!("{cluster_type:?} is not one of {CLUSTER_TYPES:?}"),
+        ));
     }
-    let kube = req.kubernetes_version.as_deref().filter(|s| !s.is_empty()).unwrap_or(DEFAULT_KUBERNETES_VERSION);
+    let kube = req
+        .kubernetes_version
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .unwrap_or(DEFAULT_KUBERNETES_VERSION);
     if !version::is_version(kube) {
-        return Err(ApiError::invalid("kubernetes_version", format!("{kube:?} is not a Kubernetes version")));
+        return Err(ApiError::invalid(
+            "kubernetes_version",
+            format!("{kube:?} is not a Kubernetes version"),
+        ));
     }
     let requested: Vec<RequestedAddon> = req
         .addons
@@ -57,7 +75,13 @@ pub async fn create(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
         region_id: region_id.to_string(),
         zone_id: req.zone_id.unwrap_or_else(|| format!("{region_id}-a")),
         cluster_type: cluster_type.to_string(),
-        cluster_spec: req.cluster_spec.unwrap_or_else(|| if cluster_type == "ManagedKubernetes" { "ack.pro.small".into() } else { String::new() }),
+        cluster_spec: req.cluster_spec.unwrap_or_else(|| {
+            if cluster_type == "ManagedKubernetes" {
+                "ack.pro.small".into()
+            } else {
+                String::new()
+            }
+        }),
         profile: req.profile.unwrap_or_else(|| "Default".into()),
         kubernetes_version: kube.to_string(),
         init_version: kube.to_string(),
@@ -105,8 +129,14 @@ pub async fn create(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
             message: String::new(),
         })
         .collect();
-    st.store.create_cluster(&cluster, &instances, &statuses, &task).await?;
-    Reply::json(&TaskStarted { cluster_id: cluster.id.to_string(), request_id: ctx.request_id.clone(), task_id: task.id.to_string() })
+    st.store
+        .create_cluster(&cluster, &instances, &statuses, &task)
+        .await?;
+    Reply::json(&TaskStarted {
+        cluster_id: cluster.id.to_string(),
+        request_id: ctx.request_id.clone(),
+        task_id: task.id.to_string(),
+    })
 }
 
 pub fn detail(c: &Cluster) -> ClusterDetail {
@@ -168,10 +198,17 @@ pub async fn list(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
     };
     let page_size = ctx.query_u32("page_size", 10, 1, 100)?;
     let page_number = ctx.query_u32("page_number", 1, 1, 1_000_000)?;
-    let (clusters, total) = st.store.list_clusters(&ctx.account, &filter, page_number, page_size).await?;
+    let (clusters, total) = st
+        .store
+        .list_clusters(&ctx.account, &filter, page_number, page_size)
+        .await?;
     Reply::json(&ClustersPage {
         clusters: clusters.iter().map(detail).collect(),
-        page_info: PageInfo { page_number, page_size, total_count: total },
+        page_info: PageInfo {
+            page_number,
+            page_size,
+            total_count: total,
+        },
     })
 }
 
@@ -179,5 +216,9 @@ pub async fn delete(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
     let id = ctx.cluster_id()?;
     let task = Task::finished(&ctx.account, &id, "cluster_delete", ctx.now, Vec::new());
     st.store.delete_cluster(&ctx.account, &id, &task).await?;
-    Reply::json(&TaskStarted { cluster_id: id.to_string(), request_id: ctx.request_id.clone(), task_id: task.id.to_string() })
+    Reply::json(&TaskStarted {
+        cluster_id: id.to_string(),
+        request_id: ctx.request_id.clone(),
+        task_id: task.id.to_string(),
+    })
 }

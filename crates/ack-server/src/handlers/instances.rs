@@ -6,25 +6,43 @@ use crate::respond::Reply;
 use crate::state::AppState;
 use ack_domain::DomainError;
 use ack_domain::instance::AddonInstance;
-use ack_wire::dto::{InstanceDescribe, InstanceDetail, InstanceLogging, InstanceSummary, ListInstancesResponse};
+use ack_wire::dto::{
+    InstanceDescribe, InstanceDetail, InstanceLogging, InstanceSummary, ListInstancesResponse,
+};
 
 pub async fn list(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
-    let ca = st.store.cluster_addons(&ctx.account, &ctx.cluster_id()?).await?;
+    let ca = st
+        .store
+        .cluster_addons(&ctx.account, &ctx.cluster_id()?)
+        .await?;
     let addons = ca
         .instances
         .iter()
-        .map(|i| InstanceSummary { name: i.name.to_string(), version: i.version.clone(), state: i.state.as_str().into() })
+        .map(|i| InstanceSummary {
+            name: i.name.to_string(),
+            version: i.version.clone(),
+            state: i.state.as_str().into(),
+        })
         .collect();
     Reply::json(&ListInstancesResponse { addons })
 }
 
 async fn find(st: &AppState, ctx: &Ctx) -> Result<AddonInstance, ApiError> {
-    let ca = st.store.cluster_addons(&ctx.account, &ctx.cluster_id()?).await?;
+    let ca = st
+        .store
+        .cluster_addons(&ctx.account, &ctx.cluster_id()?)
+        .await?;
     let name = ctx.addon_name()?;
     ca.instances
         .into_iter()
         .find(|i| i.name == name)
-        .ok_or_else(|| DomainError::AddonNotFound { name: name.to_string(), version: None }.into())
+        .ok_or_else(|| {
+            DomainError::AddonNotFound {
+                name: name.to_string(),
+                version: None,
+            }
+            .into()
+        })
 }
 
 pub async fn get(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
@@ -37,18 +55,32 @@ pub async fn get(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
         .is_some_and(|p| p.contains_key("sls_project_name"));
     let project = serde_json::from_str::<serde_json::Value>(&i.config)
         .ok()
-        .and_then(|c| c.get("sls_project_name").and_then(|v| v.as_str()).map(str::to_string))
+        .and_then(|c| {
+            c.get("sls_project_name")
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        })
         .unwrap_or_default();
     Reply::json(&InstanceDetail {
         name: i.name.to_string(),
         version: i.version.clone(),
         state: i.state.as_str().into(),
         config: i.config.clone(),
-        logging: InstanceLogging { capable, enabled: capable && !project.is_empty(), log_project: project, logstore: String::new() },
+        logging: InstanceLogging {
+            capable,
+            enabled: capable && !project.is_empty(),
+            log_project: project,
+            logstore: String::new(),
+        },
     })
 }
 
 pub async fn describe(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
     let i = find(st, ctx).await?;
-    Reply::json(&InstanceDescribe { name: i.name.to_string(), version: i.version, state: i.state.as_str().into(), config: i.config })
+    Reply::json(&InstanceDescribe {
+        name: i.name.to_string(),
+        version: i.version,
+        state: i.state.as_str().into(),
+        config: i.config,
+    })
 }

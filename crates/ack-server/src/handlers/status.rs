@@ -9,14 +9,21 @@ use ack_domain::DomainError;
 use ack_domain::status::{AddonStatusView, view};
 use ack_store::ClusterAddons;
 use ack_wire::dto::{
-    AddonVersionEntry, AddonsVersionMap, UpgradeStatusAddonInfo, UpgradeStatusEntry, UpgradeStatusMap, UpgradeStatusTask,
+    AddonVersionEntry, AddonsVersionMap, UpgradeStatusAddonInfo, UpgradeStatusEntry,
+    UpgradeStatusMap, UpgradeStatusTask,
 };
 use ack_wire::time::{ZERO_TIME, rfc3339, rfc3339_or_zero};
 
 fn view_of<'a>(st: &'a AppState, ca: &'a ClusterAddons, name: &'a str) -> AddonStatusView<'a> {
     let instance = ca.instances.iter().find(|i| i.name.as_str() == name);
     let latest = ca.statuses.iter().find(|s| s.component.as_str() == name);
-    view(name, st.catalog.get(name), &ca.cluster.kubernetes_version, instance, latest)
+    view(
+        name,
+        st.catalog.get(name),
+        &ca.cluster.kubernetes_version,
+        instance,
+        latest,
+    )
 }
 
 fn entry(v: &AddonStatusView<'_>) -> UpgradeStatusEntry {
@@ -66,7 +73,10 @@ pub async fn many(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
         }
         None => {
             for i in &ca.instances {
-                out.insert(i.name.to_string(), entry(&view_of(st, &ca, i.name.as_str())));
+                out.insert(
+                    i.name.to_string(),
+                    entry(&view_of(st, &ca, i.name.as_str())),
+                );
             }
         }
     }
@@ -86,13 +96,16 @@ pub async fn one(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
 }
 
 pub async fn versions(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
-    let ca = st.store.cluster_addons(&ctx.account, &ctx.cluster_id()?).await?;
-    let names = st
-        .catalog
-        .addons
-        .iter()
-        .map(|a| a.name.as_str())
-        .chain(ca.instances.iter().map(|i| i.name.as_str()).filter(|n| st.catalog.get(n).is_none()));
+    let ca = st
+        .store
+        .cluster_addons(&ctx.account, &ctx.cluster_id()?)
+        .await?;
+    let names = st.catalog.addons.iter().map(|a| a.name.as_str()).chain(
+        ca.instances
+            .iter()
+            .map(|i| i.name.as_str())
+            .filter(|n| st.catalog.get(n).is_none()),
+    );
     let mut out = AddonsVersionMap::new();
     for name in names {
         let v = view_of(st, &ca, name);
@@ -113,7 +126,9 @@ pub async fn versions(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
                 message: String::new(),
                 value: String::new(),
                 config: instance.map(|i| i.config.clone()).unwrap_or_default(),
-                supported_actions: addon.map(|a| a.supported_actions.clone()).unwrap_or_default(),
+                supported_actions: addon
+                    .map(|a| a.supported_actions.clone())
+                    .unwrap_or_default(),
             },
         );
     }

@@ -18,7 +18,10 @@ pub async fn describe(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
         created: rfc3339(t.created_at),
         updated: rfc3339(t.updated_at),
         current_stage: t.current_stage.clone(),
-        target: TaskTarget { id: t.cluster_id.to_string(), kind: "cluster".into() },
+        target: TaskTarget {
+            id: t.cluster_id.to_string(),
+            kind: "cluster".into(),
+        },
         parameters: json!({}),
         outputs: json!({}),
         stages: t
@@ -26,7 +29,11 @@ pub async fn describe(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
             .iter()
             .map(|s| TaskStage {
                 state: s.state.clone(),
-                message: if s.message.is_empty() { s.name.clone() } else { format!("{}: {}", s.name, s.message) },
+                message: if s.message.is_empty() {
+                    s.name.clone()
+                } else {
+                    format!("{}: {}", s.name, s.message)
+                },
                 start_time: stage_time(s.start_time),
                 end_time: s.end_time.map(stage_time).unwrap_or_default(),
                 outputs: json!({}),
@@ -44,7 +51,13 @@ pub async fn describe(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
                 timestamp: rfc3339(e.timestamp),
             })
             .collect(),
-        task_result: vec![TaskResult { data: t.cluster_id.to_string(), status: t.state.as_str().to_string() }],
-        error: t.error.as_ref().map(|e| TaskError { code: e.code.clone(), message: e.message.clone() }),
+        task_result: vec![TaskResult {
+            data: t.cluster_id.to_string(),
+            status: t.state.as_str().to_string(),
+        }],
+        error: t.error.as_ref().map(|e| TaskError {
+            code: e.code.clone(),
+            message: e.message.clone(),
+        }),
     })
 }

@@ -42,7 +42,11 @@ impl TestApp {
         let url = format!("sqlite://{}/test.db", dir.path().display());
         let store = ack_store::Store::connect(&url).await.unwrap();
         let clock = Arc::new(AtomicI64::new(NOW));
-        let keys = KeyRing::new([("testid".to_string(), AccessKeySecret::new("testsecret"), "default".to_string())]);
+        let keys = KeyRing::new([(
+            "testid".to_string(),
+            AccessKeySecret::new("testsecret"),
+            "default".to_string(),
+        )]);
         let state = AppState {
             store,
             catalog: Arc::new(Catalog::builtin()),
@@ -51,15 +55,35 @@ impl TestApp {
             auth: AuthMode::Verify,
             clock: Clock::Fixed(clock.clone()),
         };
-        Self { state, clock, _dir: dir, nonce: AtomicU64::new(0) }
+        Self {
+            state,
+            clock,
+            _dir: dir,
+            nonce: AtomicU64::new(0),
+        }
     }
 
     /// The signed headers of a request, with a fresh nonce.
-    pub fn signed(&self, method: &str, path: &str, query: &str, body: &[u8], date: &str) -> Vec<(String, String)> {
+    pub fn signed(
+        &self,
+        method: &str,
+        path: &str,
+        query: &str,
+        body: &[u8],
+        date: &str,
+    ) -> Vec<(String, String)> {
         self.signed_accept(method, path, query, body, date, "application/json")
     }
 
-    pub fn signed_accept(&self, method: &str, path: &str, query: &str, body: &[u8], date: &str, accept: &str) -> Vec<(String, String)> {
+    pub fn signed_accept(
+        &self,
+        method: &str,
+        path: &str,
+        query: &str,
+        body: &[u8],
+        date: &str,
+        accept: &str,
+    ) -> Vec<(String, String)> {
         let n = self.nonce.fetch_add(1, Ordering::Relaxed);
         let mut headers = vec![
             ("host".to_string(), "127.0.0.1".to_string()),
@@ -70,29 +94,65 @@ impl TestApp {
             ("accept".to_string(), accept.to_string()),
         ];
         if !body.is_empty() {
-            headers.push(("content-type".to_string(), "application/json; charset=utf-8".to_string()));
+            headers.push((
+                "content-type".to_string(),
+                "application/json; charset=utf-8".to_string(),
+            ));
         }
-        sign_acs3(method, path, query, &mut headers, body, "testid", &AccessKeySecret::new("testsecret"));
+        sign_acs3(
+            method,
+            path,
+            query,
+            &mut headers,
+            body,
+            "testid",
+            &AccessKeySecret::new("testsecret"),
+        );
         headers
     }
 
-    pub async fn raw(&self, method: &str, path: &str, query: &str, body: &[u8], headers: &[(String, String)]) -> Resp {
-        let uri = if query.is_empty() { path.to_string() } else { format!("{path}?{query}") };
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        query: &str,
+        body: &[u8],
+        headers: &[(String, String)],
+    ) -> Resp {
+        let uri = if query.is_empty() {
+            path.to_string()
+        } else {
+            format!("{path}?{query}")
+        };
         let mut req = Request::builder().method(method).uri(uri);
         for (n, v) in headers {
             req = req.header(n.as_str(), v.as_str());
         }
-        let resp = ack_server::app(self.state.clone()).oneshot(req.body(Body::from(body.to_vec())).unwrap()).await.unwrap();
+        let resp = ack_server::app(self.state.clone())
+            .oneshot(req.body(Body::from(body.to_vec())).unwrap())
+            .await
+            .unwrap();
         let status = resp.status().as_u16();
-        let header = |n: &str| resp.headers().get(n).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        let header = |n: &str| {
+            resp.headers()
+                .get(n)
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default()
+        };
         let (content_type, request_id) = (header("content-type"), header("x-acs-request-id"));
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        Resp { status, content_type, request_id, body: String::from_utf8(bytes.to_vec()).unwrap() }
+        Resp {
+            status,
+            content_type,
+            request_id,
+            body: String::from_utf8(bytes.to_vec()).unwrap(),
+        }
     }
 
     pub async fn call(&self, method: &str, path: &str, query: &str, body: &str) -> Resp {
         let headers = self.signed(method, path, query, body.as_bytes(), "2026-11-22T05:05:39Z");
-        self.raw(method, path, query, body.as_bytes(), &headers).await
+        self.raw(method, path, query, body.as_bytes(), &headers)
+            .await
     }
 
     pub async fn get(&self, path: &str, query: &str) -> Resp {
@@ -104,7 +164,10 @@ impl TestApp {
         let r = self.call("POST", "/clusters", "", body).await;
         assert_eq!(r.status, 200, "{}", r.body);
         let v = r.json();
-        (v["cluster_id"].as_str().unwrap().to_string(), v["task_id"].as_str().unwrap().to_string())
+        (
+            v["cluster_id"].as_str().unwrap().to_string(),
+            v["task_id"].as_str().unwrap().to_string(),
+        )
     }
 }
 
@@ -114,10 +177,18 @@ pub fn golden(name: &str, actual: &str, ids: &[(&str, &str)]) {
     for (id, placeholder) in ids {
         normalized = normalized.replace(id, placeholder);
     }
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&path, &normalized).unwrap();
     }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing golden file {}", path.display()));
-    assert_eq!(normalized, expected, "response differs from {}", path.display());
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing golden file {}", path.display()));
+    assert_eq!(
+        normalized,
+        expected,
+        "response differs from {}",
+        path.display()
+    );
 }

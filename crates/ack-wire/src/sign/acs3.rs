@@ -7,7 +7,11 @@ use sha2::{Digest, Sha256};
 use sm3::Sm3;
 
 /// RFC 3986 unreserved characters stay as they are; everything else is percent-encoded.
-const RFC3986: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const RFC3986: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// Headers every tea SDK signs; a signature that leaves one out could be replayed or re-aimed.
 const REQUIRED_SIGNED: [&str; 6] = [
@@ -77,9 +81,11 @@ fn parse_fields(rest: &str) -> Result<AuthFields<'_>, AuthError> {
         }
     }
     match (credential, signed_headers, signature) {
-        (Some(c), Some(h), Some(s)) if !c.is_empty() && !s.is_empty() => {
-            Ok(AuthFields { credential: c, signed_headers: h, signature: s })
-        }
+        (Some(c), Some(h), Some(s)) if !c.is_empty() && !s.is_empty() => Ok(AuthFields {
+            credential: c,
+            signed_headers: h,
+            signature: s,
+        }),
         _ => Err(AuthError::Incomplete(
             "the Authorization header must carry Credential, SignedHeaders and Signature".into(),
         )),
@@ -91,7 +97,10 @@ pub(super) fn canonical_uri(raw_path: &str) -> String {
         return "/".into();
     }
     // The Node SDK leaves `*` raw and writes spaces as `+`; Python already sends the normal form.
-    raw_path.replace('+', "%20").replace('*', "%2A").replace("%7E", "~")
+    raw_path
+        .replace('+', "%20")
+        .replace('*', "%2A")
+        .replace("%7E", "~")
 }
 
 pub(super) fn canonical_query(raw_query: &str) -> String {
@@ -109,7 +118,9 @@ fn canonical_headers(req: &WireRequest<'_>, names: &[&str]) -> Result<String, Au
     for name in names {
         let mut values: Vec<&str> = req.header_values(name).map(str::trim).collect();
         if values.is_empty() {
-            return Err(AuthError::Incomplete(format!("signed header {name} is missing")));
+            return Err(AuthError::Incomplete(format!(
+                "signed header {name} is missing"
+            )));
         }
         values.sort_unstable();
         out.push_str(name);
@@ -120,7 +131,12 @@ fn canonical_headers(req: &WireRequest<'_>, names: &[&str]) -> Result<String, Au
     Ok(out)
 }
 
-fn string_to_sign(algo: Algo, req: &WireRequest<'_>, signed: &str, payload_hash: &str) -> Result<String, AuthError> {
+fn string_to_sign(
+    algo: Algo,
+    req: &WireRequest<'_>,
+    signed: &str,
+    payload_hash: &str,
+) -> Result<String, AuthError> {
     let names: Vec<&str> = signed.split(';').filter(|n| !n.is_empty()).collect();
     let canonical = format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
@@ -131,7 +147,11 @@ fn string_to_sign(algo: Algo, req: &WireRequest<'_>, signed: &str, payload_hash:
         signed,
         payload_hash
     );
-    Ok(format!("{}\n{}", algo.name(), algo.hash_hex(canonical.as_bytes())))
+    Ok(format!(
+        "{}\n{}",
+        algo.name(),
+        algo.hash_hex(canonical.as_bytes())
+    ))
 }
 
 pub(super) fn verify(
@@ -141,24 +161,45 @@ pub(super) fn verify(
     lookup: &dyn Fn(&str) -> Option<AccessKeySecret>,
 ) -> Result<Verified, AuthError> {
     let fields = parse_fields(rest)?;
-    let signed: Vec<String> = fields.signed_headers.split(';').map(str::to_ascii_lowercase).collect();
-    if let Some(missing) = REQUIRED_SIGNED.iter().find(|h| !signed.iter().any(|s| s == *h)) {
-        return Err(AuthError::Incomplete(format!("SignedHeaders must include {missing}")));
+    let signed: Vec<String> = fields
+        .signed_headers
+        .split(';')
+        .map(str::to_ascii_lowercase)
+        .collect();
+    if let Some(missing) = REQUIRED_SIGNED
+        .iter()
+        .find(|h| !signed.iter().any(|s| s == *h))
+    {
+        return Err(AuthError::Incomplete(format!(
+            "SignedHeaders must include {missing}"
+        )));
     }
     let payload_hash = algo.hash_hex(req.body);
-    let declared = req.header("x-acs-content-sha256").unwrap_or_default().trim();
+    let declared = req
+        .header("x-acs-content-sha256")
+        .unwrap_or_default()
+        .trim();
     if !declared.eq_ignore_ascii_case(&payload_hash) {
-        return Err(AuthError::Mismatch("x-acs-content-sha256 does not match the request body".into()));
+        return Err(AuthError::Mismatch(
+            "x-acs-content-sha256 does not match the request body".into(),
+        ));
     }
     let date = req.header("x-acs-date").unwrap_or_default().trim();
-    let timestamp = humantime::parse_rfc3339(date)
-        .map_err(|_| AuthError::BadTimestamp(format!("x-acs-date {date:?} is not an ISO 8601 UTC time")))?;
+    let timestamp = humantime::parse_rfc3339(date).map_err(|_| {
+        AuthError::BadTimestamp(format!("x-acs-date {date:?} is not an ISO 8601 UTC time"))
+    })?;
     let secret = lookup(fields.credential).ok_or_else(|| {
-        AuthError::UnknownAccessKey(format!("the AccessKeyId {} is not found", fields.credential))
+        AuthError::UnknownAccessKey(format!(
+            "the AccessKeyId {} is not found",
+            fields.credential
+        ))
     })?;
     let sts = string_to_sign(algo, req, fields.signed_headers, &payload_hash)?;
     let expected = algo.hmac_hex(secret.expose(), sts.as_bytes());
-    if !ct_eq(expected.as_bytes(), fields.signature.to_ascii_lowercase().as_bytes()) {
+    if !ct_eq(
+        expected.as_bytes(),
+        fields.signature.to_ascii_lowercase().as_bytes(),
+    ) {
         return Err(AuthError::Mismatch(format!(
             "the request signature does not match; the server's string to sign was {sts:?}"
         )));
@@ -166,7 +207,9 @@ pub(super) fn verify(
     Ok(Verified {
         access_key_id: fields.credential.to_string(),
         timestamp: epoch_seconds(timestamp),
-        nonce: req.header("x-acs-signature-nonce").map(|n| n.trim().to_string()),
+        nonce: req
+            .header("x-acs-signature-nonce")
+            .map(|n| n.trim().to_string()),
         scheme: match algo {
             Algo::Sha256 => Scheme::Acs3HmacSha256,
             Algo::Sm3 => Scheme::Acs3HmacSm3,
@@ -196,12 +239,22 @@ pub fn sign_acs3(
     let algo = Algo::Sha256;
     let payload_hash = algo.hash_hex(body);
     headers.push(("x-acs-content-sha256".into(), payload_hash.clone()));
-    let mut names: Vec<String> = headers.iter().map(|(n, _)| n.to_ascii_lowercase()).collect();
+    let mut names: Vec<String> = headers
+        .iter()
+        .map(|(n, _)| n.to_ascii_lowercase())
+        .collect();
     names.sort();
     names.dedup();
     let signed = names.join(";");
-    let req = WireRequest { method, raw_path, raw_query, headers, body };
-    let sts = string_to_sign(algo, &req, &signed, &payload_hash).expect("every named header is present");
+    let req = WireRequest {
+        method,
+        raw_path,
+        raw_query,
+        headers,
+        body,
+    };
+    let sts =
+        string_to_sign(algo, &req, &signed, &payload_hash).expect("every named header is present");
     let signature = algo.hmac_hex(secret.expose(), sts.as_bytes());
     headers.push((
         "Authorization".into(),

@@ -29,7 +29,10 @@ impl WireRequest<'_> {
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -69,7 +72,9 @@ pub fn verify(
     lookup: &dyn Fn(&str) -> Option<AccessKeySecret>,
 ) -> Result<Verified, AuthError> {
     let Some(auth) = req.header("authorization") else {
-        return Err(AuthError::Incomplete("the Authorization header is missing".into()));
+        return Err(AuthError::Incomplete(
+            "the Authorization header is missing".into(),
+        ));
     };
     let auth = auth.trim();
     if let Some(rest) = auth.strip_prefix("ACS3-HMAC-SHA256 ") {
@@ -89,5 +94,7 @@ pub fn verify(
 
 /// Parses the raw query into decoded pairs with form rules (`+` is a space).
 pub fn decode_query(raw_query: &str) -> Vec<(String, String)> {
-    form_urlencoded::parse(raw_query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    form_urlencoded::parse(raw_query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }

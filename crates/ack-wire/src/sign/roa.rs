@@ -23,15 +23,25 @@ fn canonical_acs_headers(req: &WireRequest<'_>) -> String {
 /// one signs the unencoded path, so every combination the SDKs produce is a candidate.
 fn candidate_resources(req: &WireRequest<'_>) -> Vec<String> {
     let mut paths = vec![req.raw_path.to_string()];
-    let decoded = percent_encoding::percent_decode_str(req.raw_path).decode_utf8_lossy().into_owned();
+    let decoded = percent_encoding::percent_decode_str(req.raw_path)
+        .decode_utf8_lossy()
+        .into_owned();
     if decoded != req.raw_path {
         paths.push(decoded);
     }
     let mut pairs = decode_query(req.raw_query);
     pairs.sort();
     let with_eq: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let without_eq: Vec<String> =
-        pairs.iter().map(|(k, v)| if v.is_empty() { k.clone() } else { format!("{k}={v}") }).collect();
+    let without_eq: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| {
+            if v.is_empty() {
+                k.clone()
+            } else {
+                format!("{k}={v}")
+            }
+        })
+        .collect();
     let mut queries = vec![with_eq.join("&")];
     if without_eq != with_eq {
         queries.push(without_eq.join("&"));
@@ -39,7 +49,11 @@ fn candidate_resources(req: &WireRequest<'_>) -> Vec<String> {
     let mut out = Vec::new();
     for p in &paths {
         for q in &queries {
-            out.push(if q.is_empty() { p.clone() } else { format!("{p}?{q}") });
+            out.push(if q.is_empty() {
+                p.clone()
+            } else {
+                format!("{p}?{q}")
+            });
         }
     }
     out
@@ -51,29 +65,39 @@ pub(super) fn verify(
     lookup: &dyn Fn(&str) -> Option<AccessKeySecret>,
 ) -> Result<Verified, AuthError> {
     let Some((ak, signature)) = rest.trim().rsplit_once(':') else {
-        return Err(AuthError::Incomplete("expected Authorization: acs <AccessKeyId>:<Signature>".into()));
+        return Err(AuthError::Incomplete(
+            "expected Authorization: acs <AccessKeyId>:<Signature>".into(),
+        ));
     };
     if ak.is_empty() || signature.is_empty() {
-        return Err(AuthError::Incomplete("expected Authorization: acs <AccessKeyId>:<Signature>".into()));
+        return Err(AuthError::Incomplete(
+            "expected Authorization: acs <AccessKeyId>:<Signature>".into(),
+        ));
     }
     let date = req.header("date").map(str::trim).unwrap_or_default();
     if date.is_empty() {
-        return Err(AuthError::Incomplete("the Date header is required by the acs signature".into()));
+        return Err(AuthError::Incomplete(
+            "the Date header is required by the acs signature".into(),
+        ));
     }
     let timestamp = httpdate::parse_http_date(date)
         .map_err(|_| AuthError::BadTimestamp(format!("Date {date:?} is not an RFC 1123 time")))?;
     let content_md5 = req.header("content-md5").map(str::trim).unwrap_or_default();
     if !content_md5.is_empty() && content_md5 != B64.encode(Md5::digest(req.body)) {
-        return Err(AuthError::Mismatch("Content-MD5 does not match the request body".into()));
+        return Err(AuthError::Mismatch(
+            "Content-MD5 does not match the request body".into(),
+        ));
     }
-    let secret =
-        lookup(ak).ok_or_else(|| AuthError::UnknownAccessKey(format!("the AccessKeyId {ak} is not found")))?;
+    let secret = lookup(ak)
+        .ok_or_else(|| AuthError::UnknownAccessKey(format!("the AccessKeyId {ak} is not found")))?;
     let head = format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
         req.method,
         req.header("accept").map(str::trim).unwrap_or_default(),
         content_md5,
-        req.header("content-type").map(str::trim).unwrap_or_default(),
+        req.header("content-type")
+            .map(str::trim)
+            .unwrap_or_default(),
         date,
         canonical_acs_headers(req)
     );
@@ -83,7 +107,10 @@ pub(super) fn verify(
             .expect("HMAC accepts any key length");
         mac.update(head.as_bytes());
         mac.update(resource.as_bytes());
-        ct_eq(B64.encode(mac.finalize().into_bytes()).as_bytes(), signature.as_bytes())
+        ct_eq(
+            B64.encode(mac.finalize().into_bytes()).as_bytes(),
+            signature.as_bytes(),
+        )
     });
     if !matched {
         return Err(AuthError::Mismatch(format!(
@@ -94,7 +121,9 @@ pub(super) fn verify(
     Ok(Verified {
         access_key_id: ak.to_string(),
         timestamp: epoch_seconds(timestamp),
-        nonce: req.header("x-acs-signature-nonce").map(|n| n.trim().to_string()),
+        nonce: req
+            .header("x-acs-signature-nonce")
+            .map(|n| n.trim().to_string()),
         scheme: Scheme::RoaHmacSha1,
     })
 }

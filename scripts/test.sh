@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole test suite: Rust unit and integration tests (real SQLite files, signed requests),
+# then the official SDKs (Python new and legacy, Node) against the real binary.
+# Installs the pinned SDKs into .cache/ (Python) and conformance/node/node_modules (npm ci).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=.cache/venv
+REQ=conformance/python/requirements.txt
+if [ ! -x "$VENV/bin/pytest" ] || ! cmp -s "$REQ" "$VENV/.requirements"; then
+  echo "== installing the Python SDKs ($REQ)"
+  rm -rf "$VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$REQ"
+  cp "$REQ" "$VENV/.requirements"
+fi
+if [ ! -d conformance/node/node_modules ] || [ conformance/node/package-lock.json -nt conformance/node/node_modules ]; then
+  echo "== installing the Node SDK (npm ci)"
+  (cd conformance/node && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+echo "== cargo test"
+cargo build --workspace --locked
+cargo test --workspace --locked
+
+export ACK_ADDONS_BIN="$PWD/target/debug/ack-addons"
+echo "== official Python SDKs (alibabacloud-cs20151215, aliyun-python-sdk-cs + core)"
+"$VENV/bin/pytest" -q conformance/python
+echo "== official Node SDK (@alicloud/cs20151215)"
+(cd conformance/node && node --test)
