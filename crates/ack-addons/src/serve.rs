@@ -73,6 +73,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         auth,
         clock,
     };
+    let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .map_err(|e| format!("binding {}: {e}", args.listen))?;
@@ -80,7 +81,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     println!("listening on http://{addr}");
     std::io::stdout().flush().map_err(|e| e.to_string())?;
     axum::serve(listener, ack_server::app(state))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| format!("serving: {e}"))?;
     store.close().await;
@@ -88,20 +89,18 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Installs the SIGTERM and SIGINT handlers now (before "listening" is printed, so a signal
+/// sent right after it cannot kill the process uncleanly) and resolves on the first one.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term =
+        signal(SignalKind::terminate()).map_err(|e| format!("installing SIGTERM handler: {e}"))?;
+    let mut int =
+        signal(SignalKind::interrupt()).map_err(|e| format!("installing SIGINT handler: {e}"))?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = int.recv() => {},
         }
-    };
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
+    })
 }

@@ -90,12 +90,13 @@ pub fn authenticate(state: &AppState, req: &WireRequest<'_>) -> Result<String, A
         ));
     }
     if let Some(nonce) = verified.nonce.as_deref()
-        && !state.nonces.first_use(nonce, now) {
-            return Err(ApiError::new(
-                ErrorCode::SignatureNonceUsed,
-                format!("the signature nonce {nonce} was already used within 15 minutes"),
-            ));
-        }
+        && !state.nonces.first_use(nonce, now)
+    {
+        return Err(ApiError::new(
+            ErrorCode::SignatureNonceUsed,
+            format!("the signature nonce {nonce} was already used within 15 minutes"),
+        ));
+    }
     Ok(keys
         .account(&verified.access_key_id)
         .unwrap_or(DEFAULT_ACCOUNT)

@@ -37,15 +37,14 @@ fn with_headers(
 }
 
 pub fn success(reply: Reply, xml: bool, request_id: &str) -> Response<Body> {
-    if xml
-        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(&reply.0) {
-            return with_headers(
-                StatusCode::OK,
-                XML,
-                request_id,
-                ack_wire::xml::render(&value).into_bytes(),
-            );
-        }
+    if xml && let Ok(value) = serde_json::from_slice::<serde_json::Value>(&reply.0) {
+        return with_headers(
+            StatusCode::OK,
+            XML,
+            request_id,
+            ack_wire::xml::render(&value).into_bytes(),
+        );
+    }
     with_headers(StatusCode::OK, JSON, request_id, reply.0)
 }
 
