@@ -83,3 +83,43 @@ def test_xml_when_asked(legacy):
     assert status == 200 and headers["content-type"].startswith("application/xml")
     assert text.startswith("<flannel><tasks><created_at>") and text.endswith("</flannel>")
     assert "<version>v0.15.1.28-0ad4f25e-aliyun</version>" in text and "<is_canceled>false</is_canceled>" in text
+
+
+def common(legacy, action, pattern, path_params=None, query=None):
+    """aliyunsdkcore's CommonRequest in ROA form: how legacy users reach calls without a class."""
+    from aliyunsdkcore.request import CommonRequest
+
+    r = CommonRequest(version="2015-12-15", action_name=action, uri_pattern=pattern, product="CS")
+    r.set_method("GET")
+    r.set_accept_format("json")
+    for k, v in (path_params or {}).items():
+        r.add_path_param(k, v)
+    for k, v in (query or {}).items():
+        r.add_query_param(k, v)
+    return as_json(legacy.do_action_with_exception(r))
+
+
+def test_calls_without_request_classes_through_common_request(legacy):
+    cid = create(legacy, name="common", addons=[{"name": "logtail-ds", "version": "v1.8.7.0-aliyun"}])
+    clusters = common(legacy, "DescribeClustersV1", "/api/v1/clusters", query={"name": "common"})
+    assert clusters["clusters"][0]["cluster_id"] == cid
+    listed = common(legacy, "ListAddons", "/addons", query={"cluster_id": cid})
+    assert any(a["name"] == "logtail-ds" and a["version"] == "v2.1.1.0-aliyun" for a in listed["addons"])
+    addon = common(legacy, "DescribeAddon", "/addons/[AddonName]", {"AddonName": "logtail-ds"}, {"version": "v1.8.7.0-aliyun"})
+    assert [n["version"] for n in addon["newer_versions"]] == ["v2.1.1.0-aliyun"]
+    meta = common(legacy, "DescribeClusterAddonMetadata", "/clusters/[ClusterId]/components/[ComponentId]/metadata",
+                  {"ClusterId": cid, "ComponentId": "logtail-ds"}, {"version": "v1.8.7.0-aliyun"})
+    assert meta["version"] == "v1.8.7.0-aliyun"
+    inst = common(legacy, "ListClusterAddonInstances", "/clusters/[ClusterId]/addon_instances", {"ClusterId": cid})
+    assert {"name": "logtail-ds", "version": "v1.8.7.0-aliyun", "state": "active"} in inst["addons"]
+    got = common(legacy, "GetClusterAddonInstance", "/clusters/[ClusterId]/addon_instances/[InstanceName]",
+                 {"ClusterId": cid, "InstanceName": "logtail-ds"})
+    assert got["state"] == "active" and json.loads(got["config"])["IngressDashboardEnabled"] == "true"
+    desc = common(legacy, "DescribeClusterAddonInstance", "/clusters/[ClusterId]/components/[AddonName]/instance",
+                  {"ClusterId": cid, "AddonName": "logtail-ds"})
+    assert desc["version"] == "v1.8.7.0-aliyun"
+    req = DeleteClusterRequest()
+    req.set_ClusterId(cid)
+    tid = as_json(legacy.do_action_with_exception(req))["task_id"]
+    task = common(legacy, "DescribeTaskInfo", "/tasks/[TaskId]", {"TaskId": tid})
+    assert task["state"] == "success" and task["task_type"] == "cluster_delete"

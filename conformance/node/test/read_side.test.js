@@ -86,6 +86,26 @@ for (const alg of [undefined, 'v2']) {
     const addon = await c.describeAddon('nginx-ingress-controller', new Cs.DescribeAddonRequest({ clusterId: created.clusterId, version: '' }));
     assert.equal(addon.body.version, 'v1.10.2-aliyun.1');
 
+    const meta = await c.describeClusterAddonMetadata(created.clusterId, 'nginx-ingress-controller',
+      new Cs.DescribeClusterAddonMetadataRequest({ version: 'v1.8.0-aliyun.1' }));
+    assert.equal(meta.body.version, 'v1.8.0-aliyun.1');
+    assert.ok(JSON.parse(meta.body.configSchema).properties.IngressSlbSpec);
+
+    const described = await c.describeClusterAddonInstance(created.clusterId, 'nginx-ingress-controller');
+    assert.equal(described.body.state, 'active');
+
+    const one = await c.describeClusterAddonUpgradeStatus(created.clusterId, 'nginx-ingress-controller');
+    assert.equal(one.body['nginx-ingress-controller'].can_upgrade, true);
+
+    const listed = await c.listAddons(new Cs.ListAddonsRequest({ clusterId: created.clusterId }));
+    assert.ok(listed.body.addons.some((a) => a.name === 'flannel' && a.version === 'v0.15.1.28-0ad4f25e-aliyun'));
+
+    const groups = await c.describeAddons(new Cs.DescribeAddonsRequest({ region: 'cn-hangzhou' }));
+    assert.equal(groups.body.standardComponents.coredns.required, 'true');
+
+    const page = await c.describeClustersV1(new Cs.DescribeClustersV1Request({ pageSize: 100 }));
+    assert.ok(page.body.clusters.some((k) => k.clusterId === created.clusterId));
+
     const detail = await c.describeClusterDetail(created.clusterId);
     assert.equal(detail.body.currentVersion, '1.28.9-aliyun.1');
 
