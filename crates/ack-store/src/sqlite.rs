@@ -114,32 +114,14 @@ impl Store {
     }
 
     pub async fn cluster(&self, account: &str, id: &ClusterId) -> Res<Cluster> {
-        let row = sqlx::query("SELECT * FROM clusters WHERE cluster_id = ? AND account = ?")
-            .bind(id.as_str())
-            .bind(account)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(unavailable)?;
-        row.as_ref()
-            .map(rows::cluster)
-            .transpose()?
-            .ok_or_else(|| DomainError::ClusterNotFound(id.to_string()))
+        let mut conn = self.pool.acquire().await.map_err(unavailable)?;
+        fetch_cluster(&mut conn, account, id).await
     }
 
     /// The cluster with its instances and latest add-on tasks, read in one snapshot.
     pub async fn cluster_addons(&self, account: &str, id: &ClusterId) -> Res<ClusterAddons> {
         let mut tx = self.pool.begin().await.map_err(unavailable)?;
-        let row = sqlx::query("SELECT * FROM clusters WHERE cluster_id = ? AND account = ?")
-            .bind(id.as_str())
-            .bind(account)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(unavailable)?;
-        let cluster = row
-            .as_ref()
-            .map(rows::cluster)
-            .transpose()?
-            .ok_or_else(|| DomainError::ClusterNotFound(id.to_string()))?;
+        let cluster = fetch_cluster(&mut tx, account, id).await?;
         let instances =
             sqlx::query("SELECT * FROM addon_instances WHERE cluster_id = ? ORDER BY name")
                 .bind(id.as_str())
@@ -253,6 +235,23 @@ impl ImportSession {
     pub async fn commit(self) -> Res<()> {
         self.0.commit().await.map_err(unavailable)
     }
+}
+
+async fn fetch_cluster(
+    conn: &mut sqlx::SqliteConnection,
+    account: &str,
+    id: &ClusterId,
+) -> Res<Cluster> {
+    let row = sqlx::query("SELECT * FROM clusters WHERE cluster_id = ? AND account = ?")
+        .bind(id.as_str())
+        .bind(account)
+        .fetch_optional(conn)
+        .await
+        .map_err(unavailable)?;
+    row.as_ref()
+        .map(rows::cluster)
+        .transpose()?
+        .ok_or_else(|| DomainError::ClusterNotFound(id.to_string()))
 }
 
 /// `SELECT … FROM clusters WHERE` the account and every filter that is set.

@@ -38,6 +38,23 @@ async fn kube_version(st: &AppState, ctx: &Ctx) -> Result<Option<String>, ApiErr
     Ok(ctx.query("cluster_version").map(str::to_string))
 }
 
+/// The catalog entry of the `version` query parameter; `None` when it is empty or absent.
+fn requested_version<'a>(
+    addon: &'a CatalogAddon,
+    ctx: &Ctx,
+) -> Result<Option<&'a CatalogVersion>, ApiError> {
+    match ctx.query("version") {
+        None => Ok(None),
+        Some(v) => addon.version(v).map(Some).ok_or_else(|| {
+            DomainError::AddonNotFound {
+                name: addon.name.clone(),
+                version: Some(v.to_string()),
+            }
+            .into()
+        }),
+    }
+}
+
 fn newest<'a>(a: &'a CatalogAddon, kube: Option<&str>) -> Option<&'a CatalogVersion> {
     match kube {
         Some(k) => a.latest_for(k),
@@ -60,11 +77,8 @@ pub async fn describe(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
     let name = ctx.addon_name()?;
     let kube = kube_version(st, ctx).await?;
     let addon = st.catalog.require(name.as_str())?;
-    let v = match ctx.query("version") {
-        Some(v) => addon.version(v).ok_or_else(|| DomainError::AddonNotFound {
-            name: name.to_string(),
-            version: Some(v.to_string()),
-        })?,
+    let v = match requested_version(addon, ctx)? {
+        Some(v) => v,
         None => newest(addon, kube.as_deref()).ok_or_else(|| {
             ApiError::from(DomainError::invalid(
                 "cluster_version",
@@ -135,11 +149,8 @@ pub async fn cluster_metadata(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiErro
     let cluster = st.store.cluster(&ctx.account, &ctx.cluster_id()?).await?;
     let name = ctx.addon_name()?;
     let addon = st.catalog.require(name.as_str())?;
-    let v = match ctx.query("version") {
-        Some(v) => addon.version(v).ok_or_else(|| DomainError::AddonNotFound {
-            name: name.to_string(),
-            version: Some(v.to_string()),
-        })?,
+    let v = match requested_version(addon, ctx)? {
+        Some(v) => v,
         None => addon
             .latest_for(&cluster.kubernetes_version)
             .unwrap_or_else(|| addon.latest()),
