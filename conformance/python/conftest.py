@@ -7,6 +7,7 @@ import os
 import pathlib
 import subprocess
 import tempfile
+import time
 
 import pytest
 
@@ -58,7 +59,8 @@ def database_url(tmp):
 @pytest.fixture(scope="session")
 def server():
     with tempfile.TemporaryDirectory() as tmp:
-        s = Server(database_url(tmp), ["--access-key", f"{AK}:{SECRET}", "--access-key", f"{OTHER_AK}:{OTHER_SECRET}:acct2"])
+        s = Server(database_url(tmp), ["--access-key", f"{AK}:{SECRET}", "--access-key", f"{OTHER_AK}:{OTHER_SECRET}:acct2",
+                                       "--stage-duration", "0s"])
         s.start()
         yield s
         s.stop()
@@ -105,7 +107,19 @@ def new_cluster(client, name="conf", addons=None, kubernetes_version=None):
     assert body.cluster_id.startswith("c") and len(body.cluster_id) == 33
     assert body.task_id.startswith("T-")
     assert body.request_id
+    assert wait_task(client, body.task_id) == "success"
     return body
+
+
+def wait_task(client, task_id, until=("success", "fail", "canceled"), timeout=30.0):
+    """Polls DescribeTaskInfo as Terraform does, until the task reaches one of `until`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = client.describe_task_info(task_id).body.state
+        if state in until:
+            return state
+        assert time.monotonic() < deadline, f"task {task_id} still {state} after {timeout}s"
+        time.sleep(0.02)
 
 
 def as_json(raw):

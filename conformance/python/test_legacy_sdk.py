@@ -1,6 +1,7 @@
 """aliyun-python-sdk-cs 4.8.1 with aliyun-python-sdk-core: ROA signing, RegionId on every call,
 componentIds added by hand (json.dumps puts a space after the comma), raw bytes back."""
 import json
+import time
 
 import pytest
 from aliyunsdkcore.acs_exception.exceptions import ServerException
@@ -23,7 +24,16 @@ def create(legacy, name="legacy", addons=None):
                                 "addons": addons or []}).encode())
     body = as_json(legacy.do_action_with_exception(req))
     assert body["cluster_id"].startswith("c") and body["task_id"].startswith("T-")
+    wait_legacy(legacy, body["task_id"])
     return body["cluster_id"]
+
+
+def wait_legacy(legacy, task_id):
+    for _ in range(1000):
+        if common(legacy, "DescribeTaskInfo", "/tasks/[TaskId]", {"TaskId": task_id})["state"] == "success":
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"task {task_id} did not succeed")
 
 
 def test_upgrade_status_with_hand_added_component_ids(legacy):
@@ -58,7 +68,9 @@ def test_singular_status_versions_detail_list_and_delete(legacy):
     assert "metrics-server" in as_json(legacy.do_action_with_exception(req))["StandardComponents"]
     req = DeleteClusterRequest()
     req.set_ClusterId(cid)
-    assert as_json(legacy.do_action_with_exception(req))["cluster_id"] == cid
+    deleted = as_json(legacy.do_action_with_exception(req))
+    assert deleted["cluster_id"] == cid
+    wait_legacy(legacy, deleted["task_id"])
 
 
 def test_errors_carry_the_real_code(legacy):
@@ -121,5 +133,6 @@ def test_calls_without_request_classes_through_common_request(legacy):
     req = DeleteClusterRequest()
     req.set_ClusterId(cid)
     tid = as_json(legacy.do_action_with_exception(req))["task_id"]
+    wait_legacy(legacy, tid)
     task = common(legacy, "DescribeTaskInfo", "/tasks/[TaskId]", {"TaskId": tid})
     assert task["state"] == "success" and task["task_type"] == "cluster_delete"

@@ -3,7 +3,7 @@ import pytest
 from alibabacloud_cs20151215 import models
 from Tea.exceptions import TeaException
 
-from conftest import new_cluster, tea_client, OTHER_AK, OTHER_SECRET
+from conftest import new_cluster, tea_client, wait_task, OTHER_AK, OTHER_SECRET
 
 ZERO = "0001-01-01T00:00:00Z"
 
@@ -18,7 +18,10 @@ def test_create_then_describe_cluster_and_its_task(tea):
     t = tea.describe_task_info(created.task_id).body
     assert t.task_id == created.task_id and t.cluster_id == created.cluster_id
     assert t.state == "success" and t.task_type == "cluster_create"
-    assert any("nginx-ingress-controller" in e.message for e in t.events)
+    assert {"nginx-ingress-controller", "metrics-server"} <= {r.data for r in t.task_result}
+    assert [s.state for s in t.stages] == ["success"] * 3 and t.current_stage == "verify"
+    assert [e.reason for e in t.events if e.reason.startswith(("Stage", "Task"))] == \
+        ["StageSucceeded"] * 3 + ["TaskSucceeded"]
 
 
 def test_upgrade_status_for_installed_known_and_unknown_addons(tea):
@@ -123,7 +126,7 @@ def test_delete_cluster(tea):
     c = new_cluster(tea, name="doomed")
     deleted = tea.delete_cluster(c.cluster_id, models.DeleteClusterRequest()).body
     assert deleted.cluster_id == c.cluster_id and deleted.task_id.startswith("T-")
-    assert tea.describe_task_info(deleted.task_id).body.state == "success"
+    assert wait_task(tea, deleted.task_id) == "success"
     with pytest.raises(TeaException) as e:
         tea.describe_cluster_detail(c.cluster_id)
     assert e.value.code == "ErrorClusterNotFound" and e.value.status_code == 404

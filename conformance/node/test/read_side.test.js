@@ -18,7 +18,7 @@ let tmp;
 before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ack-node-'));
   const db = process.env.ACK_ADDONS_TEST_DATABASE_URL || `sqlite://${tmp}/node.db`;
-  server = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--database', db, '--access-key', 'testid:testsecret'], {
+  server = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--database', db, '--access-key', 'testid:testsecret', '--stage-duration', '0s'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const line = await new Promise((resolve, reject) => {
@@ -49,7 +49,18 @@ async function createCluster(c, addons) {
   }));
   assert.match(resp.body.clusterId, /^c[0-9a-f]{32}$/);
   assert.match(resp.body.taskId, /^T-/);
+  assert.equal(await waitTask(c, resp.body.taskId), 'success');
   return resp.body;
+}
+
+// Polls DescribeTaskInfo until the task ends, as Terraform does.
+async function waitTask(c, taskId) {
+  for (let i = 0; i < 1500; i++) {
+    const { state } = (await c.describeTaskInfo(taskId)).body;
+    if (['success', 'fail', 'canceled'].includes(state)) return state;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`task ${taskId} did not end`);
 }
 
 for (const alg of [undefined, 'v2']) {
@@ -111,6 +122,7 @@ for (const alg of [undefined, 'v2']) {
 
     const del = await c.deleteCluster(created.clusterId, new Cs.DeleteClusterRequest({}));
     assert.equal(del.body.clusterId, created.clusterId);
+    assert.equal(await waitTask(c, del.body.taskId), 'success');
     await assert.rejects(c.describeClusterDetail(created.clusterId), (e) => {
       assert.equal(e.code, 'ErrorClusterNotFound');
       assert.equal(e.statusCode, 404);

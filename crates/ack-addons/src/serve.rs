@@ -1,6 +1,7 @@
 //! `ack-addons serve`.
 
 use ack_domain::Catalog;
+use ack_engine::{Engine, EngineConfig, Executor, Signals};
 use ack_server::{AppState, AuthMode, Clock, NonceCache};
 use ack_store::Store;
 use clap::{Args, ValueEnum};
@@ -36,6 +37,29 @@ pub struct ServeArgs {
     /// How long each task stage takes with the simulated executor.
     #[arg(long, env = "ACK_ADDONS_STAGE_DURATION", default_value = "2s", value_parser = humantime::parse_duration)]
     stage_duration: Duration,
+    /// `simulated` waits --stage-duration per stage; `command` runs --executor-command.
+    #[arg(
+        long,
+        env = "ACK_ADDONS_EXECUTOR",
+        value_enum,
+        default_value = "simulated"
+    )]
+    executor: ExecutorKind,
+    /// The program the command executor runs for each add-on and stage (see the README).
+    #[arg(long, env = "ACK_ADDONS_EXECUTOR_COMMAND")]
+    executor_command: Option<std::path::PathBuf>,
+    /// A command-executor stage running longer than this fails the task.
+    #[arg(long, env = "ACK_ADDONS_STAGE_TIMEOUT", default_value = "10m", value_parser = humantime::parse_duration)]
+    stage_timeout: Duration,
+    /// Tasks run at once by this process.
+    #[arg(long, env = "ACK_ADDONS_MAX_CONCURRENT_TASKS", default_value_t = 64)]
+    max_concurrent_tasks: usize,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExecutorKind {
+    Simulated,
+    Command,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -64,14 +88,51 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         Auth::Verify => AuthMode::Verify,
         Auth::Off => AuthMode::Off,
     };
-    tracing::debug!(stage_duration = ?args.stage_duration, "task engine settings");
+    let executor = match (args.executor, args.executor_command) {
+        (ExecutorKind::Simulated, _) => Executor::Simulated {
+            stage_duration: args.stage_duration,
+        },
+        (ExecutorKind::Command, Some(program)) => Executor::Command {
+            program,
+            timeout: args.stage_timeout,
+        },
+        (ExecutorKind::Command, None) => {
+            return Err("--executor command needs --executor-command PATH".into());
+        }
+    };
+    // One process owns a SQLite file, so no other runner can hold a lease: free them all, and
+    // every unfinished task continues from its last completed stage.
+    let freed = store
+        .release_all_leases()
+        .await
+        .map_err(|e| e.to_string())?;
+    if freed > 0 {
+        tracing::info!(tasks = freed, "resuming unfinished tasks");
+    }
+    let signals = Arc::new(Signals::default());
+    let catalog = Arc::new(catalog);
+    let engine_cfg = EngineConfig {
+        executor,
+        max_concurrent: args.max_concurrent_tasks,
+        lease: Duration::from_secs(60),
+        poll: Duration::from_millis(500),
+    };
+    Engine::new(
+        store.clone(),
+        Arc::clone(&catalog),
+        clock.clone(),
+        Arc::clone(&signals),
+        engine_cfg,
+    )
+    .spawn();
     let state = AppState {
         store: store.clone(),
-        catalog: Arc::new(catalog),
+        catalog,
         keys: Arc::new(keys),
         nonces: Arc::new(NonceCache::default()),
         auth,
         clock,
+        signals,
     };
     let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(&args.listen)

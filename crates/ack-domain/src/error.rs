@@ -20,6 +20,16 @@ pub enum DomainError {
         state: String,
         reason: String,
     },
+    #[error("addon {0} is already installed")]
+    AddonAlreadyInstalled(String),
+    #[error("addon {name} has a task in flight ({task}); wait for it, or pause or cancel it")]
+    AddonBusy { name: String, task: String },
+    #[error("task {task} is {state}: it cannot be {action}")]
+    TaskState {
+        task: String,
+        state: String,
+        action: String,
+    },
     #[error("store unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]

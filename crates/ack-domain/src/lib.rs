@@ -1,14 +1,17 @@
 //! The pure domain: no HTTP, no SQL. Everything here is unit-testable in microseconds.
 
 pub mod catalog;
+pub mod clock;
 pub mod cluster;
 pub mod error;
 pub mod ids;
 pub mod instance;
+pub mod lifecycle;
 pub mod status;
 pub mod task;
 pub mod version;
 
 pub use catalog::{Catalog, CatalogAddon, CatalogVersion};
+pub use clock::Clock;
 pub use error::DomainError;
 pub use ids::{AddonName, ClusterId, TaskId};

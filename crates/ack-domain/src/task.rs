@@ -1,7 +1,10 @@
-//! Tasks: the durable record of every change, and the per-add-on view of the latest one.
+//! Tasks: the durable record of every change. A task runs the stages precheck → apply → verify
+//! over the add-ons it touches; pause and cancel are requests it honours between stages.
 
 use crate::{AddonName, ClusterId, TaskId};
 use serde::{Deserialize, Serialize};
+
+pub const STAGES: [&str; 3] = ["precheck", "apply", "verify"];
 
 /// DescribeTaskInfo's `state` vocabulary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,9 +44,78 @@ impl TaskState {
     }
 }
 
+/// A pause or cancel asked for and not yet carried out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    None,
+    Pause,
+    Cancel,
+}
+
+impl Control {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "",
+            Self::Pause => "pause",
+            Self::Cancel => "cancel",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::None, Self::Pause, Self::Cancel]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
+/// What a task does to one add-on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    Install,
+    Upgrade,
+    Uninstall,
+    Modify,
+}
+
+impl Operation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Install => "install",
+            Self::Upgrade => "upgrade",
+            Self::Uninstall => "uninstall",
+            Self::Modify => "modify",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Install, Self::Upgrade, Self::Uninstall, Self::Modify]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+
+    /// The upgrade-status word while it runs: `Running` installs (and removes), `Upgrading` changes.
+    pub fn in_flight_status(self) -> UpgradeStatus {
+        match self {
+            Self::Install | Self::Uninstall => UpgradeStatus::Running,
+            Self::Upgrade | Self::Modify => UpgradeStatus::Upgrading,
+        }
+    }
+}
+
+/// One add-on of a task: from which version to which, and the config to apply (None: keep).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskAddon {
+    pub component: AddonName,
+    pub operation: Operation,
+    pub from_version: String,
+    pub to_version: String,
+    pub config: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stage {
     pub name: String,
+    /// running, success, failed, canceled
     pub state: String,
     pub message: String,
     pub start_time: i64,
@@ -60,6 +132,24 @@ pub struct Event {
     pub timestamp: i64,
 }
 
+impl Event {
+    pub fn new(action: &str, reason: &str, message: impl Into<String>, now: i64) -> Self {
+        Self {
+            action: action.into(),
+            level: "Normal".into(),
+            message: message.into(),
+            reason: reason.into(),
+            source: "ack-addons".into(),
+            timestamp: now,
+        }
+    }
+
+    pub fn warning(mut self) -> Self {
+        self.level = "Warning".into();
+        self
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskFailure {
     pub code: String,
@@ -71,52 +161,64 @@ pub struct Task {
     pub id: TaskId,
     pub account: String,
     pub cluster_id: ClusterId,
-    /// `cluster_create`, `cluster_delete`, `addon_install`, …
+    /// `cluster_create`, `cluster_delete`, `addon_install`, `addon_upgrade`, `addon_uninstall`,
+    /// `addon_modify`.
     pub task_type: String,
     pub state: TaskState,
-    pub current_stage: String,
+    /// How many of `STAGES` have completed.
+    pub next_stage: usize,
+    pub control: Control,
     pub created_at: i64,
     pub updated_at: i64,
+    pub finished_at: Option<i64>,
     pub error: Option<TaskFailure>,
     pub stages: Vec<Stage>,
     pub events: Vec<Event>,
+    pub addons: Vec<TaskAddon>,
 }
 
 impl Task {
-    /// A task that completed as it was recorded (the read side's cluster create and delete).
-    pub fn finished(
+    /// A new task, running from its first stage.
+    pub fn new(
         account: &str,
         cluster_id: &ClusterId,
         task_type: &str,
         now: i64,
-        events: Vec<Event>,
+        addons: Vec<TaskAddon>,
     ) -> Self {
         Self {
             id: TaskId::generate(),
             account: account.to_string(),
             cluster_id: cluster_id.clone(),
             task_type: task_type.to_string(),
-            state: TaskState::Success,
-            current_stage: String::new(),
+            state: TaskState::Running,
+            next_stage: 0,
+            control: Control::None,
             created_at: now,
             updated_at: now,
+            finished_at: None,
             error: None,
-            stages: vec![Stage {
-                name: task_type.to_string(),
-                state: "success".into(),
-                message: String::new(),
-                start_time: now,
-                end_time: Some(now),
-            }],
-            events,
+            stages: Vec::new(),
+            events: vec![Event::new(
+                "TaskCreated",
+                "Created",
+                format!("{task_type} created"),
+                now,
+            )],
+            addons,
         }
+    }
+
+    /// The stage running now, or the last one once the task ended.
+    pub fn current_stage(&self) -> &'static str {
+        STAGES[self.next_stage.min(STAGES.len() - 1)]
     }
 }
 
 /// The upgrade-status `tasks.status` vocabulary (ack-addon-api.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UpgradeStatus {
-    /// Installing.
+    /// Installing (or removing).
     Running,
     /// Upgrading or changing config.
     Upgrading,
@@ -167,4 +269,61 @@ pub struct AddonTaskStatus {
     pub finished_at: Option<i64>,
     pub is_canceled: bool,
     pub message: String,
+}
+
+/// How a task ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Failed(TaskFailure),
+    Canceled(String),
+}
+
+impl Outcome {
+    pub fn task_state(&self) -> TaskState {
+        match self {
+            Self::Success => TaskState::Success,
+            Self::Failed(_) => TaskState::Fail,
+            Self::Canceled(_) => TaskState::Canceled,
+        }
+    }
+
+    pub fn upgrade_status(&self) -> UpgradeStatus {
+        match self {
+            Self::Success => UpgradeStatus::Success,
+            Self::Failed(_) => UpgradeStatus::Failed,
+            Self::Canceled(_) => UpgradeStatus::Canceled,
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Self::Success => String::new(),
+            Self::Failed(f) => format!("{}: {}", f.code, f.message),
+            Self::Canceled(reason) => reason.clone(),
+        }
+    }
+}
+
+/// An injected fault: the next stage of a matching task fails with this code and message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    pub cluster_id: ClusterId,
+    /// Empty matches any add-on.
+    pub component: String,
+    pub operation: Operation,
+    pub stage: String,
+    pub error_code: String,
+    pub message: String,
+}
+
+/// A summary line of DescribeClusterTasks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskSummary {
+    pub id: TaskId,
+    pub task_type: String,
+    pub state: TaskState,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub error: Option<TaskFailure>,
 }

@@ -35,6 +35,9 @@ impl From<DomainError> for ApiError {
             DomainError::TaskNotFound(_) => ErrorCode::ErrorTaskNotFound,
             DomainError::InvalidParameter { .. } => ErrorCode::InvalidParameter,
             DomainError::ClusterState { .. } => ErrorCode::ErrorClusterState,
+            DomainError::AddonAlreadyInstalled(_) => ErrorCode::AddonAlreadyInstalled,
+            DomainError::AddonBusy { .. } => ErrorCode::AddonTaskInProgress,
+            DomainError::TaskState { .. } => ErrorCode::ErrorTaskState,
             DomainError::Unavailable(_) => ErrorCode::ServiceUnavailable,
             DomainError::Internal(_) => ErrorCode::InternalError,
         };

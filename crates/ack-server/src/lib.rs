@@ -9,7 +9,8 @@ mod respond;
 mod routes;
 mod state;
 
+pub use ack_domain::Clock;
 pub use auth::{KeyRing, NonceCache};
 pub use error::ApiError;
 pub use routes::app;
-pub use state::{AppState, AuthMode, Clock};
+pub use state::{AppState, AuthMode};

@@ -13,6 +13,11 @@ const XML: &str = "application/xml;charset=utf-8";
 pub struct Reply(pub Vec<u8>);
 
 impl Reply {
+    /// `{}`: the answer of the calls whose SDK models read no body (pause, resume, cancel).
+    pub fn empty() -> Self {
+        Reply(b"{}".to_vec())
+    }
+
     pub fn json<T: serde::Serialize>(value: &T) -> Result<Self, ApiError> {
         serde_json::to_vec(value)
             .map(Reply)

@@ -1,8 +1,8 @@
 use crate::auth::{KeyRing, NonceCache};
-use ack_domain::Catalog;
+use ack_domain::{Catalog, Clock};
+use ack_engine::Signals;
 use ack_store::Store;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthMode {
@@ -10,24 +10,6 @@ pub enum AuthMode {
     Verify,
     /// Any request is accepted as account `default` (for local experiments).
     Off,
-}
-
-/// Wall time in Unix seconds; tests pin it so that bodies are byte-exact.
-#[derive(Clone)]
-pub enum Clock {
-    System,
-    Fixed(Arc<AtomicI64>),
-}
-
-impl Clock {
-    pub fn now(&self) -> i64 {
-        match self {
-            Clock::System => std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
-            Clock::Fixed(t) => t.load(Ordering::Relaxed),
-        }
-    }
 }
 
 /// Everything a request handler may touch, cheap to clone.
@@ -39,4 +21,6 @@ pub struct AppState {
     pub nonces: Arc<NonceCache>,
     pub auth: AuthMode,
     pub clock: Clock,
+    /// Wakes the task engine and interrupts its stages.
+    pub signals: Arc<Signals>,
 }

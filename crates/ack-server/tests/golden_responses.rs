@@ -130,6 +130,7 @@ async fn create_and_delete_answer_with_ids() {
             (&r.request_id, "<request_id>"),
         ],
     );
+    app.settle().await;
     let d = app
         .call("DELETE", &format!("/clusters/{cid}"), "", "")
         .await;
@@ -137,6 +138,7 @@ async fn create_and_delete_answer_with_ids() {
     assert_eq!(dv["cluster_id"], cid);
     let dtid = dv["task_id"].as_str().unwrap();
     assert_ne!(dtid, tid);
+    app.settle().await;
     let t = app.get(&format!("/tasks/{dtid}"), "").await.json();
     assert_eq!(
         (t["state"].as_str(), t["task_type"].as_str()),

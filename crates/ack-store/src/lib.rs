@@ -5,6 +5,8 @@ mod migrate;
 mod rows;
 mod sqlite;
 
+pub use sqlite::control::{ControlEffect, ControlRequest};
+pub use sqlite::tasks::{FinishGuard, StageDone, TaskStart};
 pub use sqlite::{ImportSession, Store};
 
 /// An access key as stored.

@@ -2,7 +2,10 @@
 
 use ack_domain::cluster::Cluster;
 use ack_domain::instance::{AddonInstance, InstanceState};
-use ack_domain::task::{AddonTaskStatus, Task, TaskFailure, TaskState, UpgradeStatus};
+use ack_domain::task::{
+    AddonTaskStatus, Control, Event, Operation, Task, TaskAddon, TaskFailure, TaskState,
+    UpgradeStatus,
+};
 use ack_domain::{AddonName, ClusterId, DomainError, TaskId};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
@@ -68,26 +71,54 @@ pub fn addon_status(row: &SqliteRow) -> Result<AddonTaskStatus, DomainError> {
     })
 }
 
+/// The task row; its add-ons and events are read separately.
 pub fn task(row: &SqliteRow) -> Result<Task, DomainError> {
     let state: String = get(row, "state")?;
+    let control: String = get(row, "control")?;
     let stages: String = get(row, "stages")?;
-    let events: String = get(row, "events")?;
     let code: Option<String> = get(row, "error_code")?;
     let message: Option<String> = get(row, "error_message")?;
+    let next_stage: i64 = get(row, "next_stage")?;
     Ok(Task {
         id: TaskId::parse(&get::<String>(row, "task_id")?)?,
         account: get(row, "account")?,
         cluster_id: ClusterId::parse(&get::<String>(row, "cluster_id")?)?,
         task_type: get(row, "task_type")?,
         state: TaskState::parse(&state).ok_or_else(|| corrupt("task state", &state))?,
-        current_stage: get(row, "current_stage")?,
+        next_stage: usize::try_from(next_stage)
+            .map_err(|_| corrupt("next_stage", &next_stage.to_string()))?,
+        control: Control::parse(&control).ok_or_else(|| corrupt("control", &control))?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
+        finished_at: get(row, "finished_at")?,
         error: code.map(|code| TaskFailure {
             code,
             message: message.unwrap_or_default(),
         }),
         stages: serde_json::from_str(&stages).map_err(|_| corrupt("stages", &stages))?,
-        events: serde_json::from_str(&events).map_err(|_| corrupt("events", &events))?,
+        events: Vec::new(),
+        addons: Vec::new(),
+    })
+}
+
+pub fn task_addon(row: &SqliteRow) -> Result<TaskAddon, DomainError> {
+    let op: String = get(row, "operation")?;
+    Ok(TaskAddon {
+        component: AddonName::parse(&get::<String>(row, "component")?)?,
+        operation: Operation::parse(&op).ok_or_else(|| corrupt("operation", &op))?,
+        from_version: get(row, "from_version")?,
+        to_version: get(row, "to_version")?,
+        config: get(row, "config")?,
+    })
+}
+
+pub fn event(row: &SqliteRow) -> Result<Event, DomainError> {
+    Ok(Event {
+        action: get(row, "action")?,
+        level: get(row, "level")?,
+        message: get(row, "message")?,
+        reason: get(row, "reason")?,
+        source: get(row, "source")?,
+        timestamp: get(row, "timestamp")?,
     })
 }

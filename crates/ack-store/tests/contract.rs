@@ -1,11 +1,16 @@
 //! The store contract: one suite, run against a real SQLite file (PostgreSQL joins it with the
-//! shared-store issue).
+//! shared-store issue). It drives the store the way the server and the engine do.
 
 use ack_domain::cluster::Cluster;
 use ack_domain::instance::{AddonInstance, InstanceState};
-use ack_domain::task::{AddonTaskStatus, Task, UpgradeStatus};
+use ack_domain::task::{
+    Fault, Operation, Outcome, Stage, Task, TaskAddon, TaskFailure, TaskState, UpgradeStatus,
+};
 use ack_domain::{AddonName, ClusterId, DomainError};
-use ack_store::{ClusterFilter, Store, StoredKey};
+use ack_store::{
+    ClusterFilter, ControlEffect, ControlRequest, FinishGuard, StageDone, Store, StoredKey,
+    TaskStart,
+};
 
 fn cluster(id: &str, account: &str, name: &str, t: i64) -> Cluster {
     Cluster {
@@ -19,7 +24,7 @@ fn cluster(id: &str, account: &str, name: &str, t: i64) -> Cluster {
         profile: "Default".into(),
         kubernetes_version: "1.31.1-aliyun.1".into(),
         init_version: "1.31.1-aliyun.1".into(),
-        state: "running".into(),
+        state: "initial".into(),
         vpc_id: "vpc-1".into(),
         vswitch_ids: vec!["vsw-1".into(), "vsw-2".into()],
         created_at: t,
@@ -37,6 +42,92 @@ fn instance(cid: &str, name: &str, version: &str) -> AddonInstance {
         created_at: 10,
         updated_at: 11,
     }
+}
+
+fn change(name: &str, op: Operation, from: &str, to: &str, config: Option<&str>) -> TaskAddon {
+    TaskAddon {
+        component: AddonName::parse(name).unwrap(),
+        operation: op,
+        from_version: from.into(),
+        to_version: to.into(),
+        config: config.map(Into::into),
+    }
+}
+
+/// Claims the task and runs its three stages as the engine would.
+async fn run_through(store: &Store, task: &Task, now: i64) {
+    let ids = store.claim("r1", now, now + 60, 100).await.unwrap();
+    assert!(ids.contains(&task.id), "{ids:?}");
+    let mut stages = Vec::new();
+    for (i, name) in ["precheck", "apply", "verify"].iter().enumerate() {
+        stages.push(Stage {
+            name: (*name).into(),
+            state: "success".into(),
+            message: String::new(),
+            start_time: now,
+            end_time: Some(now),
+        });
+        assert!(
+            store
+                .complete_stage(
+                    &task.id,
+                    "r1",
+                    StageDone {
+                        index: i,
+                        stages: &stages,
+                        events: &[],
+                        now,
+                        lease_until: now + 60
+                    }
+                )
+                .await
+                .unwrap()
+        );
+        // The same stage again (a replay after a crash) is not recorded twice.
+        assert!(
+            !store
+                .complete_stage(
+                    &task.id,
+                    "r1",
+                    StageDone {
+                        index: i,
+                        stages: &stages,
+                        events: &[],
+                        now,
+                        lease_until: now + 60
+                    }
+                )
+                .await
+                .unwrap()
+        );
+    }
+    assert!(
+        store
+            .finish(
+                &task.id,
+                FinishGuard::Lease("r1"),
+                &Outcome::Success,
+                &stages,
+                &[],
+                now
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .finish(
+                &task.id,
+                FinishGuard::Lease("r1"),
+                &Outcome::Success,
+                &stages,
+                &[],
+                now
+            )
+            .await
+            .unwrap(),
+        "finished once"
+    );
 }
 
 async fn suite(store: Store) {
@@ -72,40 +163,67 @@ async fn suite(store: Store) {
         }]
     );
 
-    // A cluster with instances, statuses and its task, read back field for field.
+    // Creating a cluster is a task: the cluster and its add-ons start `initial`, then run.
     let c = cluster("c1", "acct", "one", 100);
-    let task = Task::finished("acct", &c.id, "cluster_create", 100, vec![]);
-    let status = AddonTaskStatus {
-        cluster_id: c.id.clone(),
-        component: AddonName::parse("coredns").unwrap(),
-        task_id: task.id.clone(),
-        status: UpgradeStatus::Success,
-        created_at: 100,
-        finished_at: Some(101),
-        is_canceled: false,
-        message: "ok".into(),
-    };
-    let instances = vec![
-        instance("c1", "metrics-server", "v1"),
-        instance("c1", "coredns", "v2"),
-    ];
+    let create = Task::new(
+        "acct",
+        &c.id,
+        "cluster_create",
+        100,
+        vec![
+            change(
+                "metrics-server",
+                Operation::Install,
+                "",
+                "v1",
+                Some("{\"a\":1}"),
+            ),
+            change("coredns", Operation::Install, "", "v2", Some("{\"a\":1}")),
+        ],
+    );
     store
-        .create_cluster(&c, &instances, std::slice::from_ref(&status), &task)
+        .start_task(&create, TaskStart::CreateCluster(&c))
         .await
         .unwrap();
-    assert_eq!(store.cluster("acct", &c.id).await.unwrap(), c);
     let ca = store.cluster_addons("acct", &c.id).await.unwrap();
     assert_eq!(ca.cluster, c);
-    assert_eq!(
-        ca.instances,
-        vec![
-            instance("c1", "coredns", "v2"),
-            instance("c1", "metrics-server", "v1")
-        ],
-        "ordered by name"
+    assert!(
+        ca.instances
+            .iter()
+            .all(|i| i.state == InstanceState::Initial)
     );
-    assert_eq!(ca.statuses, vec![status]);
-    assert_eq!(store.task("acct", &task.id).await.unwrap(), task);
+    assert!(
+        ca.statuses
+            .iter()
+            .all(|s| s.status == UpgradeStatus::Running && s.finished_at.is_none())
+    );
+    assert_eq!(store.running_tasks().await.unwrap(), 1);
+    run_through(&store, &create, 101).await;
+    let ca = store.cluster_addons("acct", &c.id).await.unwrap();
+    assert_eq!(ca.cluster.state, "running");
+    let mut expect = instance("c1", "coredns", "v2");
+    (expect.state, expect.created_at, expect.updated_at) = (InstanceState::Active, 100, 101);
+    assert_eq!(
+        ca.instances[0], expect,
+        "ordered by name, active, created and updated as recorded"
+    );
+    assert!(
+        ca.statuses
+            .iter()
+            .all(|s| s.status == UpgradeStatus::Success && s.finished_at == Some(101))
+    );
+    let t = store.task("acct", &create.id).await.unwrap();
+    assert_eq!(
+        (t.state, t.next_stage, t.stages.len(), t.addons.len()),
+        (TaskState::Success, 3, 3, 2)
+    );
+    assert_eq!(
+        t.events
+            .iter()
+            .filter(|e| e.reason == "TaskSucceeded")
+            .count(),
+        1
+    );
 
     // Accounts are walls.
     assert_eq!(
@@ -113,33 +231,305 @@ async fn suite(store: Store) {
         DomainError::ClusterNotFound("c1".into())
     );
     assert!(matches!(
-        store.task("other", &task.id).await,
+        store.task("other", &create.id).await,
         Err(DomainError::TaskNotFound(_))
     ));
+
+    // One live task per add-on, enforced by the database; a refused start leaves no trace.
+    let up = Task::new(
+        "acct",
+        &c.id,
+        "addon_upgrade",
+        200,
+        vec![change(
+            "metrics-server",
+            Operation::Upgrade,
+            "v1",
+            "v3",
+            None,
+        )],
+    );
+    store.start_task(&up, TaskStart::Addons).await.unwrap();
+    let again = Task::new(
+        "acct",
+        &c.id,
+        "addon_modify",
+        201,
+        vec![change(
+            "metrics-server",
+            Operation::Modify,
+            "v1",
+            "v1",
+            Some("{}"),
+        )],
+    );
     assert!(matches!(
-        store.cluster_addons("other", &c.id).await,
-        Err(DomainError::ClusterNotFound(_))
+        store.start_task(&again, TaskStart::Addons).await,
+        Err(DomainError::AddonBusy { .. })
+    ));
+    assert!(store.task("acct", &again.id).await.is_err());
+    let dup = Task::new(
+        "acct",
+        &c.id,
+        "addon_install",
+        202,
+        vec![change("coredns", Operation::Install, "", "v9", None)],
+    );
+    assert!(matches!(
+        store.start_task(&dup, TaskStart::Addons).await,
+        Err(DomainError::AddonAlreadyInstalled(_))
+    ));
+    let ms = |ca: &ack_store::ClusterAddons| {
+        ca.instances
+            .iter()
+            .find(|i| i.name.as_str() == "metrics-server")
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(
+        ms(&store.cluster_addons("acct", &c.id).await.unwrap()).state,
+        InstanceState::Upgrading
+    );
+    assert!(matches!(
+        store
+            .start_task(
+                &Task::new("acct", &c.id, "cluster_delete", 203, vec![]),
+                TaskStart::DeleteCluster
+            )
+            .await,
+        Err(DomainError::ClusterState { .. })
     ));
 
-    // A duplicate id is refused and nothing of the second write remains.
-    let dup_task = Task::finished("acct", &c.id, "cluster_create", 200, vec![]);
-    let err = store
-        .create_cluster(&cluster("c1", "acct", "dup", 200), &[], &[], &dup_task)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, DomainError::InvalidParameter { .. }),
-        "{err:?}"
+    // Pause is honoured between stages, resume makes it runnable again, cancel of a paused task
+    // ends it at once and leaves the add-on as it was.
+    assert_eq!(
+        store
+            .control("acct", &up.id, ControlRequest::Pause, 210)
+            .await
+            .unwrap(),
+        ControlEffect::Requested
     );
-    assert!(store.task("acct", &dup_task.id).await.is_err());
+    assert_eq!(
+        store.claim("r2", 210, 270, 10).await.unwrap(),
+        vec![up.id.clone()]
+    );
+    assert!(store.pause_now(&up.id, "r2", 211).await.unwrap());
+    let status = |ca: &ack_store::ClusterAddons| {
+        ca.statuses
+            .iter()
+            .find(|s| s.component.as_str() == "metrics-server")
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(
+        status(&store.cluster_addons("acct", &c.id).await.unwrap()).status,
+        UpgradeStatus::Paused
+    );
+    assert!(
+        store.claim("r2", 212, 270, 10).await.unwrap().is_empty(),
+        "a paused task is not claimed"
+    );
+    assert_eq!(
+        store
+            .control("acct", &up.id, ControlRequest::Resume, 213)
+            .await
+            .unwrap(),
+        ControlEffect::Resumed
+    );
+    assert_eq!(
+        status(&store.cluster_addons("acct", &c.id).await.unwrap()).status,
+        UpgradeStatus::Upgrading
+    );
+    store
+        .control("acct", &up.id, ControlRequest::Pause, 214)
+        .await
+        .unwrap();
+    store.claim("r3", 214, 270, 10).await.unwrap();
+    store.pause_now(&up.id, "r3", 215).await.unwrap();
+    assert_eq!(
+        store
+            .control("acct", &up.id, ControlRequest::Cancel, 216)
+            .await
+            .unwrap(),
+        ControlEffect::Done
+    );
+    let ca = store.cluster_addons("acct", &c.id).await.unwrap();
+    assert_eq!(
+        (ms(&ca).version.as_str(), ms(&ca).state),
+        ("v1", InstanceState::Active)
+    );
+    let s = status(&ca);
+    assert_eq!(
+        (s.status, s.is_canceled, s.finished_at),
+        (UpgradeStatus::Canceled, true, Some(216))
+    );
+    assert!(matches!(
+        store
+            .control("acct", &up.id, ControlRequest::Resume, 217)
+            .await,
+        Err(DomainError::TaskState { .. })
+    ));
+
+    // A failed upgrade leaves the add-on at its version and config; a lease held by another
+    // runner cannot be finished by us.
+    let up2 = Task::new(
+        "acct",
+        &c.id,
+        "addon_upgrade",
+        300,
+        vec![change(
+            "metrics-server",
+            Operation::Upgrade,
+            "v1",
+            "v3",
+            Some("{\"b\":2}"),
+        )],
+    );
+    store.start_task(&up2, TaskStart::Addons).await.unwrap();
+    store.claim("r4", 300, 360, 10).await.unwrap();
+    let fail = Outcome::Failed(TaskFailure {
+        code: "Boom".into(),
+        message: "no".into(),
+    });
+    assert!(
+        !store
+            .finish(&up2.id, FinishGuard::Lease("r5"), &fail, &[], &[], 301)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .finish(&up2.id, FinishGuard::Lease("r4"), &fail, &[], &[], 301)
+            .await
+            .unwrap()
+    );
+    let ca = store.cluster_addons("acct", &c.id).await.unwrap();
+    assert_eq!(
+        (ms(&ca).version.as_str(), ms(&ca).config.as_str()),
+        ("v1", "{\"a\":1}")
+    );
+    assert_eq!(
+        (status(&ca).status, status(&ca).message.as_str()),
+        (UpgradeStatus::Failed, "Boom: no")
+    );
+
+    // A successful upgrade with config; then an uninstall removes the instance.
+    let up3 = Task::new(
+        "acct",
+        &c.id,
+        "addon_upgrade",
+        400,
+        vec![change(
+            "metrics-server",
+            Operation::Upgrade,
+            "v1",
+            "v3",
+            Some("{\"b\":2}"),
+        )],
+    );
+    store.start_task(&up3, TaskStart::Addons).await.unwrap();
+    run_through(&store, &up3, 401).await;
+    let ca = store.cluster_addons("acct", &c.id).await.unwrap();
+    assert_eq!(
+        (
+            ms(&ca).version.as_str(),
+            ms(&ca).config.as_str(),
+            ms(&ca).state
+        ),
+        ("v3", "{\"b\":2}", InstanceState::Active)
+    );
+    let un = Task::new(
+        "acct",
+        &c.id,
+        "addon_uninstall",
+        500,
+        vec![change(
+            "metrics-server",
+            Operation::Uninstall,
+            "v3",
+            "",
+            None,
+        )],
+    );
+    store.start_task(&un, TaskStart::Addons).await.unwrap();
+    assert_eq!(
+        ms(&store.cluster_addons("acct", &c.id).await.unwrap()).state,
+        InstanceState::Deleting
+    );
+    run_through(&store, &un, 501).await;
+    let ca = store.cluster_addons("acct", &c.id).await.unwrap();
+    assert!(
+        ca.instances
+            .iter()
+            .all(|i| i.name.as_str() != "metrics-server")
+    );
+    assert_eq!(
+        status(&ca).status,
+        UpgradeStatus::Success,
+        "the status outlives the instance"
+    );
+
+    // Faults: matched by cluster, add-on (or any), operation and stage; taken once; cleared.
+    let fault = |component: &str| Fault {
+        cluster_id: c.id.clone(),
+        component: component.into(),
+        operation: Operation::Install,
+        stage: "apply".into(),
+        error_code: "Injected".into(),
+        message: "boom".into(),
+    };
+    store.add_fault("acct", &fault("flannel")).await.unwrap();
+    store.add_fault("acct", &fault("")).await.unwrap();
+    let inst = change("flannel", Operation::Install, "", "v1", None);
+    assert!(
+        store
+            .take_fault(&up3, &inst, "verify")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store.take_fault(&up3, &inst, "apply").await.unwrap(),
+        Some(("Injected".into(), "boom".into()))
+    );
+    assert_eq!(store.clear_faults("acct").await.unwrap(), 1);
+
+    // Tasks list newest first; paging.
+    let (tasks, total) = store.list_tasks("acct", &c.id, 1, 2).await.unwrap();
+    assert_eq!(total, 5);
+    assert_eq!(
+        tasks.iter().map(|t| t.id.clone()).collect::<Vec<_>>(),
+        vec![un.id.clone(), up3.id.clone()]
+    );
+
+    // Leases: freed at start-up, and claimable again.
+    let up4 = Task::new(
+        "acct",
+        &c.id,
+        "addon_upgrade",
+        600,
+        vec![change("coredns", Operation::Upgrade, "v2", "v3", None)],
+    );
+    store.start_task(&up4, TaskStart::Addons).await.unwrap();
+    assert_eq!(store.claim("dead", 600, 9999, 10).await.unwrap().len(), 1);
+    assert!(store.claim("alive", 601, 700, 10).await.unwrap().is_empty());
+    assert_eq!(store.release_all_leases().await.unwrap(), 1);
+    assert_eq!(
+        store.claim("alive", 602, 700, 10).await.unwrap(),
+        vec![up4.id.clone()]
+    );
+    run_through_after_claim(&store, &up4).await;
 
     // Bulk import is all or nothing per call.
+    let running = |id: &str, name: &str, t: i64| Cluster {
+        state: "running".into(),
+        ..cluster(id, "acct", name, t)
+    };
     let batch: Vec<_> = (2..=5)
         .map(|i| {
             (
-                cluster(
+                running(
                     &format!("c{i}"),
-                    "acct",
                     if i % 2 == 0 { "even" } else { "odd" },
                     100 + i,
                 ),
@@ -149,8 +539,8 @@ async fn suite(store: Store) {
         .collect();
     store.import(&batch).await.unwrap();
     let bad = vec![
-        (cluster("c6", "acct", "x", 1), vec![]),
-        (cluster("c2", "acct", "x", 1), vec![]),
+        (running("c6", "x", 1), vec![]),
+        (running("c2", "x", 1), vec![]),
     ];
     assert!(store.import(&bad).await.is_err());
     assert!(
@@ -161,18 +551,13 @@ async fn suite(store: Store) {
         "the failed batch left nothing"
     );
 
-    // Listing: filters, paging, oldest first, total.
+    // Listing clusters: filters, paging, oldest first, total.
     let all = ClusterFilter::default();
     let (page, total) = store.list_clusters("acct", &all, 1, 2).await.unwrap();
     assert_eq!(total, 5);
     assert_eq!(
         page.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
         ["c1", "c2"]
-    );
-    let (page, _) = store.list_clusters("acct", &all, 3, 2).await.unwrap();
-    assert_eq!(
-        page.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
-        ["c5"]
     );
     let even = ClusterFilter {
         name: Some("even".into()),
@@ -187,23 +572,75 @@ async fn suite(store: Store) {
         0
     );
 
-    // Delete takes instances and statuses with it; the task stays.
-    let del = Task::finished("acct", &c.id, "cluster_delete", 300, vec![]);
-    assert!(store.delete_cluster("other", &c.id, &del).await.is_err());
-    store.delete_cluster("acct", &c.id, &del).await.unwrap();
+    // Deleting is a task too: `deleting`, then gone with its add-ons; its task stays.
+    let del = Task::new("acct", &c.id, "cluster_delete", 700, vec![]);
+    assert!(
+        store
+            .start_task(
+                &Task::new("other", &c.id, "cluster_delete", 700, vec![]),
+                TaskStart::DeleteCluster
+            )
+            .await
+            .is_err()
+    );
+    store
+        .start_task(&del, TaskStart::DeleteCluster)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.cluster("acct", &c.id).await.unwrap().state,
+        "deleting"
+    );
+    let inst2 = Task::new(
+        "acct",
+        &c.id,
+        "addon_install",
+        701,
+        vec![change("flannel", Operation::Install, "", "v1", None)],
+    );
+    assert!(matches!(
+        store.start_task(&inst2, TaskStart::Addons).await,
+        Err(DomainError::ClusterState { .. })
+    ));
+    run_through(&store, &del, 702).await;
     assert!(store.cluster_addons("acct", &c.id).await.is_err());
     assert_eq!(
-        store.task("acct", &del.id).await.unwrap().task_type,
-        "cluster_delete"
+        store.task("acct", &del.id).await.unwrap().state,
+        TaskState::Success
     );
-    let again = Task::finished("acct", &c.id, "cluster_delete", 301, vec![]);
-    assert!(matches!(
-        store.delete_cluster("acct", &c.id, &again).await,
-        Err(DomainError::ClusterNotFound(_))
-    ));
+}
+
+async fn run_through_after_claim(store: &Store, task: &Task) {
+    for i in 0..3 {
+        assert!(
+            store
+                .complete_stage(
+                    &task.id,
+                    "alive",
+                    StageDone {
+                        index: i,
+                        stages: &[],
+                        events: &[],
+                        now: 603,
+                        lease_until: 700
+                    }
+                )
+                .await
+                .unwrap()
+        );
+    }
     assert!(
-        store.task("acct", &again.id).await.is_err(),
-        "a refused delete records no task"
+        store
+            .finish(
+                &task.id,
+                FinishGuard::Lease("alive"),
+                &Outcome::Success,
+                &[],
+                &[],
+                604
+            )
+            .await
+            .unwrap()
     );
 }
 

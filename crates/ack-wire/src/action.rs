@@ -19,6 +19,21 @@ pub enum Action {
     DescribeClusterAddonsVersion,
     DescribeClusterAddonUpgradeStatus,
     DescribeClusterAddonsUpgradeStatus,
+    InstallClusterAddons,
+    UpgradeClusterAddons,
+    UnInstallClusterAddons,
+    ModifyClusterAddon,
+    CancelComponentUpgrade,
+    PauseComponentUpgrade,
+    ResumeComponentUpgrade,
+    CancelTask,
+    PauseTask,
+    ResumeTask,
+    DescribeClusterTasks,
+    ListClusterAddonInstanceResources,
+    /// Not ACK's: the emulator's fault-injection surface (`/_emulator/faults`).
+    InjectFault,
+    ClearFaults,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +136,20 @@ impl Action {
             A::DescribeClusterAddonsVersion => "DescribeClusterAddonsVersion",
             A::DescribeClusterAddonUpgradeStatus => "DescribeClusterAddonUpgradeStatus",
             A::DescribeClusterAddonsUpgradeStatus => "DescribeClusterAddonsUpgradeStatus",
+            A::InstallClusterAddons => "InstallClusterAddons",
+            A::UpgradeClusterAddons => "UpgradeClusterAddons",
+            A::UnInstallClusterAddons => "UnInstallClusterAddons",
+            A::ModifyClusterAddon => "ModifyClusterAddon",
+            A::CancelComponentUpgrade => "CancelComponentUpgrade",
+            A::PauseComponentUpgrade => "PauseComponentUpgrade",
+            A::ResumeComponentUpgrade => "ResumeComponentUpgrade",
+            A::CancelTask => "CancelTask",
+            A::PauseTask => "PauseTask",
+            A::ResumeTask => "ResumeTask",
+            A::DescribeClusterTasks => "DescribeClusterTasks",
+            A::ListClusterAddonInstanceResources => "ListClusterAddonInstanceResources",
+            A::InjectFault => "InjectFault",
+            A::ClearFaults => "ClearFaults",
         }
     }
 

@@ -8,6 +8,9 @@ pub enum ErrorCode {
     ErrorTaskNotFound,
     InvalidParameter,
     ErrorClusterState,
+    AddonAlreadyInstalled,
+    AddonTaskInProgress,
+    ErrorTaskState,
     IncompleteSignature,
     SignatureDoesNotMatch,
     InvalidAccessKeyIdNotFound,
@@ -28,6 +31,9 @@ impl ErrorCode {
             Self::ErrorTaskNotFound => "ErrorTaskNotFound",
             Self::InvalidParameter => "InvalidParameter",
             Self::ErrorClusterState => "ErrorClusterState",
+            Self::AddonAlreadyInstalled => "AddonAlreadyInstalled",
+            Self::AddonTaskInProgress => "AddonTaskInProgress",
+            Self::ErrorTaskState => "ErrorTaskState",
             Self::IncompleteSignature => "IncompleteSignature",
             Self::SignatureDoesNotMatch => "SignatureDoesNotMatch",
             Self::InvalidAccessKeyIdNotFound => "InvalidAccessKeyId.NotFound",
@@ -45,6 +51,7 @@ impl ErrorCode {
         match self {
             Self::InvalidParameter
             | Self::ErrorClusterState
+            | Self::ErrorTaskState
             | Self::IncompleteSignature
             | Self::SignatureDoesNotMatch
             | Self::SignatureNonceUsed
@@ -57,6 +64,8 @@ impl ErrorCode {
             | Self::InvalidAccessKeyIdNotFound
             | Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
+            // A conflict with the add-on's current state: retrying later may succeed.
+            Self::AddonAlreadyInstalled | Self::AddonTaskInProgress => 409,
             Self::InternalError => 500,
             Self::ServiceUnavailable => 503,
         }

@@ -7,10 +7,9 @@ use crate::state::AppState;
 use ack_domain::cluster::{
     CLUSTER_TYPES, Cluster, DEFAULT_KUBERNETES_VERSION, RequestedAddon, plan_addons,
 };
-use ack_domain::instance::{AddonInstance, InstanceState};
-use ack_domain::task::{AddonTaskStatus, Event, Task, UpgradeStatus};
+use ack_domain::task::{Operation, Task, TaskAddon};
 use ack_domain::{ClusterId, version};
-use ack_store::ClusterFilter;
+use ack_store::{ClusterFilter, TaskStart};
 use ack_wire::dto::{
     ClusterDetail, ClustersPage, CreateClusterRequest, MaintenanceWindow, PageInfo, TaskStarted,
 };
@@ -85,53 +84,28 @@ pub async fn create(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
         profile: req.profile.unwrap_or_else(|| "Default".into()),
         kubernetes_version: kube.to_string(),
         init_version: kube.to_string(),
-        state: "running".into(),
+        state: "initial".into(),
         vpc_id: req.vpcid.unwrap_or_default(),
         vswitch_ids: req.vswitch_ids.unwrap_or_default(),
         created_at: now,
         updated_at: now,
     };
-    let events = plan
-        .iter()
-        .map(|p| Event {
-            action: "InstallAddon".into(),
-            level: "Normal".into(),
-            message: format!("installed {} {}", p.name, p.version),
-            reason: "AddonInstalled".into(),
-            source: "ack-addons".into(),
-            timestamp: now,
+    // The cluster's add-ons are installed by its creation task.
+    let installs = plan
+        .into_iter()
+        .map(|p| TaskAddon {
+            component: p.name,
+            operation: Operation::Install,
+            from_version: String::new(),
+            to_version: p.version,
+            config: Some(p.config),
         })
         .collect();
-    let task = Task::finished(&ctx.account, &cluster.id, "cluster_create", now, events);
-    let instances: Vec<AddonInstance> = plan
-        .iter()
-        .map(|p| AddonInstance {
-            cluster_id: cluster.id.clone(),
-            name: p.name.clone(),
-            version: p.version.clone(),
-            config: p.config.clone(),
-            state: InstanceState::Active,
-            created_at: now,
-            updated_at: now,
-        })
-        .collect();
-    // The installs at creation are finished tasks: upgrade status shows them as Success.
-    let statuses: Vec<AddonTaskStatus> = plan
-        .iter()
-        .map(|p| AddonTaskStatus {
-            cluster_id: cluster.id.clone(),
-            component: p.name.clone(),
-            task_id: task.id.clone(),
-            status: UpgradeStatus::Success,
-            created_at: now,
-            finished_at: Some(now),
-            is_canceled: false,
-            message: String::new(),
-        })
-        .collect();
+    let task = Task::new(&ctx.account, &cluster.id, "cluster_create", now, installs);
     st.store
-        .create_cluster(&cluster, &instances, &statuses, &task)
+        .start_task(&task, TaskStart::CreateCluster(&cluster))
         .await?;
+    st.signals.wake();
     Reply::json(&TaskStarted {
         cluster_id: cluster.id.to_string(),
         request_id: ctx.request_id.clone(),
@@ -214,8 +188,9 @@ pub async fn list(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
 
 pub async fn delete(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
     let id = ctx.cluster_id()?;
-    let task = Task::finished(&ctx.account, &id, "cluster_delete", ctx.now, Vec::new());
-    st.store.delete_cluster(&ctx.account, &id, &task).await?;
+    let task = Task::new(&ctx.account, &id, "cluster_delete", ctx.now, Vec::new());
+    st.store.start_task(&task, TaskStart::DeleteCluster).await?;
+    st.signals.wake();
     Reply::json(&TaskStarted {
         cluster_id: id.to_string(),
         request_id: ctx.request_id.clone(),

@@ -7,7 +7,8 @@ use crate::state::AppState;
 use ack_domain::DomainError;
 use ack_domain::instance::AddonInstance;
 use ack_wire::dto::{
-    InstanceDescribe, InstanceDetail, InstanceLogging, InstanceSummary, ListInstancesResponse,
+    HelmRelease, InstanceDescribe, InstanceDetail, InstanceLogging, InstanceResources,
+    InstanceSummary, KubernetesObject, ListInstancesResponse,
 };
 
 pub async fn list(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
@@ -82,5 +83,26 @@ pub async fn describe(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
         version: i.version,
         state: i.state.as_str().into(),
         config: i.config,
+    })
+}
+
+/// What an add-on would have deployed: its Helm release and main workload.
+pub async fn resources(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
+    let i = find(st, ctx).await?;
+    let name = i.name.to_string();
+    Reply::json(&InstanceResources {
+        helm_release: HelmRelease {
+            chart_name: name.clone(),
+            chart_version: i.version.clone(),
+            namespace: "kube-system".into(),
+            release_name: name.clone(),
+        },
+        kubernetes_objects: vec![KubernetesObject {
+            group: "apps".into(),
+            version: "v1".into(),
+            kind: "Deployment".into(),
+            namespace: "kube-system".into(),
+            name,
+        }],
     })
 }

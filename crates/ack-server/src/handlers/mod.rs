@@ -2,7 +2,10 @@
 
 mod addons;
 mod clusters;
+mod control;
+mod emulator;
 mod instances;
+mod lifecycle;
 mod status;
 mod tasks;
 
@@ -10,6 +13,7 @@ use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::respond::Reply;
 use crate::state::AppState;
+use ack_store::ControlRequest;
 use ack_wire::Action;
 
 pub async fn dispatch(st: &AppState, action: Action, ctx: &Ctx) -> Result<Reply, ApiError> {
@@ -29,5 +33,19 @@ pub async fn dispatch(st: &AppState, action: Action, ctx: &Ctx) -> Result<Reply,
         Action::DescribeClusterAddonsVersion => status::versions(st, ctx).await,
         Action::DescribeClusterAddonUpgradeStatus => status::one(st, ctx).await,
         Action::DescribeClusterAddonsUpgradeStatus => status::many(st, ctx).await,
+        Action::InstallClusterAddons => lifecycle::install(st, ctx).await,
+        Action::UpgradeClusterAddons => lifecycle::upgrade(st, ctx).await,
+        Action::UnInstallClusterAddons => lifecycle::uninstall(st, ctx).await,
+        Action::ModifyClusterAddon => lifecycle::modify(st, ctx).await,
+        Action::CancelComponentUpgrade => control::component(st, ctx, ControlRequest::Cancel).await,
+        Action::PauseComponentUpgrade => control::component(st, ctx, ControlRequest::Pause).await,
+        Action::ResumeComponentUpgrade => control::component(st, ctx, ControlRequest::Resume).await,
+        Action::CancelTask => control::task(st, ctx, ControlRequest::Cancel).await,
+        Action::PauseTask => control::task(st, ctx, ControlRequest::Pause).await,
+        Action::ResumeTask => control::task(st, ctx, ControlRequest::Resume).await,
+        Action::DescribeClusterTasks => tasks::list(st, ctx).await,
+        Action::ListClusterAddonInstanceResources => instances::resources(st, ctx).await,
+        Action::InjectFault => emulator::inject(st, ctx).await,
+        Action::ClearFaults => emulator::clear(st, ctx).await,
     }
 }

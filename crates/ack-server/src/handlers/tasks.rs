@@ -1,15 +1,41 @@
-//! DescribeTaskInfo.
+//! DescribeTaskInfo and DescribeClusterTasks.
 
 use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::respond::Reply;
 use crate::state::AppState;
-use ack_wire::dto::{TaskError, TaskEvent, TaskInfo, TaskResult, TaskStage, TaskTarget};
+use ack_wire::dto::{
+    ClusterTask, ClusterTasks, PageInfo, TaskError, TaskEvent, TaskInfo, TaskResult, TaskStage,
+    TaskTarget,
+};
 use ack_wire::time::{rfc3339, stage_time};
 use serde_json::json;
 
 pub async fn describe(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
     let t = st.store.task(&ctx.account, &ctx.task_id()?).await?;
+    let addons: Vec<serde_json::Value> = t
+        .addons
+        .iter()
+        .map(|a| {
+            json!({"name": a.component.as_str(), "operation": a.operation.as_str(),
+                   "from_version": a.from_version, "to_version": a.to_version})
+        })
+        .collect();
+    // One result per add-on (or one for the cluster), in the task's own state words.
+    let results = if t.addons.is_empty() {
+        vec![TaskResult {
+            data: t.cluster_id.to_string(),
+            status: t.state.as_str().into(),
+        }]
+    } else {
+        t.addons
+            .iter()
+            .map(|a| TaskResult {
+                data: a.component.to_string(),
+                status: t.state.as_str().into(),
+            })
+            .collect()
+    };
     Reply::json(&TaskInfo {
         task_id: t.id.to_string(),
         cluster_id: t.cluster_id.to_string(),
@@ -17,12 +43,12 @@ pub async fn describe(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
         state: t.state.as_str().to_string(),
         created: rfc3339(t.created_at),
         updated: rfc3339(t.updated_at),
-        current_stage: t.current_stage.clone(),
+        current_stage: t.current_stage().to_string(),
         target: TaskTarget {
             id: t.cluster_id.to_string(),
             kind: "cluster".into(),
         },
-        parameters: json!({}),
+        parameters: json!({ "addons": addons }),
         outputs: json!({}),
         stages: t
             .stages
@@ -51,13 +77,43 @@ pub async fn describe(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
                 timestamp: rfc3339(e.timestamp),
             })
             .collect(),
-        task_result: vec![TaskResult {
-            data: t.cluster_id.to_string(),
-            status: t.state.as_str().to_string(),
-        }],
+        task_result: results,
         error: t.error.as_ref().map(|e| TaskError {
             code: e.code.clone(),
             message: e.message.clone(),
         }),
+    })
+}
+
+pub async fn list(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
+    let cluster = ctx.cluster_id()?;
+    st.store.cluster(&ctx.account, &cluster).await?;
+    let page_size = ctx.query_u32("page_size", 10, 1, 100)?;
+    let page_number = ctx.query_u32("page_number", 1, 1, 1_000_000)?;
+    let (tasks, total) = st
+        .store
+        .list_tasks(&ctx.account, &cluster, page_number, page_size)
+        .await?;
+    Reply::json(&ClusterTasks {
+        tasks: tasks
+            .into_iter()
+            .map(|t| ClusterTask {
+                task_id: t.id.to_string(),
+                task_type: t.task_type,
+                state: t.state.as_str().into(),
+                created: rfc3339(t.created_at),
+                updated: rfc3339(t.updated_at),
+                error: t.error.map(|e| TaskError {
+                    code: e.code,
+                    message: e.message,
+                }),
+            })
+            .collect(),
+        page_info: PageInfo {
+            page_number,
+            page_size,
+            total_count: total,
+        },
+        request_id: ctx.request_id.clone(),
     })
 }

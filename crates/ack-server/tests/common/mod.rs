@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use ack_domain::Catalog;
+use ack_engine::{Engine, EngineConfig, Executor, Signals};
 use ack_server::{AppState, AuthMode, Clock, KeyRing, NonceCache};
 use ack_wire::sign::{AccessKeySecret, sign_acs3};
 use axum::body::Body;
@@ -47,13 +48,32 @@ impl TestApp {
             AccessKeySecret::new("testsecret"),
             "default".to_string(),
         )]);
+        let catalog = Arc::new(Catalog::builtin());
+        let signals = Arc::new(Signals::default());
+        let cfg = EngineConfig {
+            executor: Executor::Simulated {
+                stage_duration: std::time::Duration::ZERO,
+            },
+            max_concurrent: 16,
+            lease: std::time::Duration::from_secs(60),
+            poll: std::time::Duration::from_millis(20),
+        };
+        Engine::new(
+            store.clone(),
+            catalog.clone(),
+            Clock::Fixed(clock.clone()),
+            signals.clone(),
+            cfg,
+        )
+        .spawn();
         let state = AppState {
             store,
-            catalog: Arc::new(Catalog::builtin()),
+            catalog,
             keys: Arc::new(keys),
             nonces: Arc::new(NonceCache::default()),
             auth: AuthMode::Verify,
             clock: Clock::Fixed(clock.clone()),
+            signals,
         };
         Self {
             state,
@@ -159,11 +179,23 @@ impl TestApp {
         self.call("GET", path, query, "").await
     }
 
-    /// Creates a cluster and returns (cluster_id, task_id).
+    /// Waits until the engine has no running task (paused ones count as settled).
+    pub async fn settle(&self) {
+        for _ in 0..500 {
+            if self.state.store.running_tasks().await.unwrap() == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("tasks did not settle within 5 s");
+    }
+
+    /// Creates a cluster, waits for its creation task, and returns (cluster_id, task_id).
     pub async fn create_cluster(&self, body: &str) -> (String, String) {
         let r = self.call("POST", "/clusters", "", body).await;
         assert_eq!(r.status, 200, "{}", r.body);
         let v = r.json();
+        self.settle().await;
         (
             v["cluster_id"].as_str().unwrap().to_string(),
             v["task_id"].as_str().unwrap().to_string(),

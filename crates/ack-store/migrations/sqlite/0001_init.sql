@@ -50,18 +50,63 @@ CREATE TABLE addon_status (
 ) WITHOUT ROWID;
 
 -- Tasks outlive their cluster (DescribeTaskInfo of a DeleteCluster task), so no foreign key.
+-- A task is claimed with a lease; `next_stage` counts completed stages, and moves only forward,
+-- once per stage, so a stage is recorded at most once whatever crashes.
 CREATE TABLE tasks (
     task_id       TEXT PRIMARY KEY,
     account       TEXT NOT NULL,
     cluster_id    TEXT NOT NULL,
     task_type     TEXT NOT NULL,
-    state         TEXT NOT NULL,
-    current_stage TEXT NOT NULL,
+    state         TEXT NOT NULL,            -- running, paused, success, fail, canceled
+    next_stage    INTEGER NOT NULL,
+    control       TEXT NOT NULL DEFAULT '', -- '', pause, cancel: asked for, not yet done
+    lease_owner   TEXT,
+    lease_until   INTEGER,
     created_at    INTEGER NOT NULL,
     updated_at    INTEGER NOT NULL,
+    finished_at   INTEGER,
     error_code    TEXT,
     error_message TEXT,
-    stages        TEXT NOT NULL, -- JSON array of stages
-    events        TEXT NOT NULL  -- JSON array of events
+    stages        TEXT NOT NULL            -- JSON array of stages
 );
 CREATE INDEX tasks_by_cluster ON tasks (cluster_id, created_at);
+CREATE INDEX tasks_runnable ON tasks (state, lease_until);
+
+-- The add-ons a task changes. `live` is 1 until the task ends: the partial unique index lets an
+-- add-on of a cluster have one live task at most, whatever the code above it does.
+CREATE TABLE task_addons (
+    task_id      TEXT NOT NULL,
+    cluster_id   TEXT NOT NULL,
+    component    TEXT NOT NULL,
+    operation    TEXT NOT NULL,
+    from_version TEXT NOT NULL,
+    to_version   TEXT NOT NULL,
+    config       TEXT,
+    live         INTEGER NOT NULL,
+    PRIMARY KEY (task_id, component)
+);
+CREATE UNIQUE INDEX task_addons_one_live ON task_addons (cluster_id, component) WHERE live = 1;
+
+CREATE TABLE task_events (
+    task_id   TEXT NOT NULL,
+    seq       INTEGER NOT NULL,
+    action    TEXT NOT NULL,
+    level     TEXT NOT NULL,
+    message   TEXT NOT NULL,
+    reason    TEXT NOT NULL,
+    source    TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    PRIMARY KEY (task_id, seq)
+);
+
+-- Injected faults (emulator surface): the next matching stage fails with this code and message.
+CREATE TABLE faults (
+    fault_id   INTEGER PRIMARY KEY AUTOINCREMENT,
+    account    TEXT NOT NULL,
+    cluster_id TEXT NOT NULL,
+    component  TEXT NOT NULL, -- '' matches any add-on
+    operation  TEXT NOT NULL,
+    stage      TEXT NOT NULL,
+    error_code TEXT NOT NULL,
+    message    TEXT NOT NULL
+);

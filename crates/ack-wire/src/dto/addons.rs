@@ -107,3 +107,27 @@ pub struct InstanceDescribe {
     pub state: String,
     pub config: String,
 }
+
+/// ListClusterAddonInstanceResources.
+#[derive(Debug, Serialize)]
+pub struct InstanceResources {
+    pub helm_release: HelmRelease,
+    pub kubernetes_objects: Vec<KubernetesObject>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HelmRelease {
+    pub chart_name: String,
+    pub chart_version: String,
+    pub namespace: String,
+    pub release_name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct KubernetesObject {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+}

@@ -82,3 +82,35 @@ pub struct ClustersPage {
     pub clusters: Vec<ClusterDetail>,
     pub page_info: super::PageInfo,
 }
+
+/// One add-on of InstallClusterAddons / UnInstallClusterAddons (`name`) or UpgradeClusterAddons
+/// (`component_name`, `next_version`); unknown fields such as `policy` are accepted and ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AddonChangeRequest {
+    pub name: Option<String>,
+    pub component_name: Option<String>,
+    pub version: Option<String>,
+    pub next_version: Option<String>,
+    pub config: Option<String>,
+    pub cleanup_cloud_resources: Option<bool>,
+}
+
+/// ModifyClusterAddon: `config` is a JSON document inside a string.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ModifyAddonRequest {
+    pub config: Option<String>,
+}
+
+/// The emulator's fault body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct FaultRequest {
+    pub cluster_id: Option<String>,
+    pub component: Option<String>,
+    pub operation: Option<String>,
+    pub stage: Option<String>,
+    pub error_code: Option<String>,
+    pub message: Option<String>,
+}

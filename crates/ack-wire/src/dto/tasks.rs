@@ -59,3 +59,23 @@ pub struct TaskError {
     pub code: String,
     pub message: String,
 }
+
+/// DescribeClusterTasks; note the camelCase `requestId`, as ACK sends it here.
+#[derive(Debug, Serialize)]
+pub struct ClusterTasks {
+    pub tasks: Vec<ClusterTask>,
+    pub page_info: super::PageInfo,
+    #[serde(rename = "requestId")]
+    pub request_id: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClusterTask {
+    pub task_id: String,
+    pub task_type: String,
+    pub state: String,
+    pub created: String,
+    pub updated: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<TaskError>,
+}

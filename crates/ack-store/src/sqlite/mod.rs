@@ -1,10 +1,12 @@
 //! The SQLite store: one file, WAL journal, foreign keys on.
 
+pub mod control;
+pub mod tasks;
+
 use crate::{ClusterAddons, ClusterFilter, StoredKey, migrate, rows, unavailable};
 use ack_domain::cluster::Cluster;
 use ack_domain::instance::AddonInstance;
-use ack_domain::task::{AddonTaskStatus, Task};
-use ack_domain::{ClusterId, DomainError, TaskId};
+use ack_domain::{ClusterId, DomainError};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
@@ -12,10 +14,10 @@ use std::time::Duration;
 
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
 }
 
-type Res<T> = Result<T, DomainError>;
+pub(crate) type Res<T> = Result<T, DomainError>;
 
 impl Store {
     /// Opens (creating if missing) and migrates the database at `url` (`sqlite://path`).
@@ -79,38 +81,6 @@ impl Store {
         .await
         .map_err(unavailable)?;
         Ok(())
-    }
-
-    /// Records a new cluster with its installed add-ons and the task that made it, atomically.
-    pub async fn create_cluster(
-        &self,
-        c: &Cluster,
-        instances: &[AddonInstance],
-        statuses: &[AddonTaskStatus],
-        task: &Task,
-    ) -> Res<()> {
-        let mut tx = self.pool.begin().await.map_err(unavailable)?;
-        insert_clusters(&mut tx, std::slice::from_ref(c)).await?;
-        insert_instances(&mut tx, instances).await?;
-        for s in statuses {
-            sqlx::query(
-                "INSERT INTO addon_status (cluster_id, component, task_id, status, created_at, finished_at, is_canceled, message)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(s.cluster_id.as_str())
-            .bind(s.component.as_str())
-            .bind(s.task_id.as_str())
-            .bind(s.status.as_str())
-            .bind(s.created_at)
-            .bind(s.finished_at)
-            .bind(s.is_canceled)
-            .bind(&s.message)
-            .execute(&mut *tx)
-            .await
-            .map_err(unavailable)?;
-        }
-        insert_task(&mut tx, task).await?;
-        tx.commit().await.map_err(unavailable)
     }
 
     pub async fn cluster(&self, account: &str, id: &ClusterId) -> Res<Cluster> {
@@ -177,35 +147,6 @@ impl Store {
         Ok((clusters, u64::try_from(total).unwrap_or(0)))
     }
 
-    /// Removes the cluster (its instances and statuses go with it) and records the task.
-    pub async fn delete_cluster(&self, account: &str, id: &ClusterId, task: &Task) -> Res<()> {
-        let mut tx = self.pool.begin().await.map_err(unavailable)?;
-        let gone = sqlx::query("DELETE FROM clusters WHERE cluster_id = ? AND account = ?")
-            .bind(id.as_str())
-            .bind(account)
-            .execute(&mut *tx)
-            .await
-            .map_err(unavailable)?;
-        if gone.rows_affected() == 0 {
-            return Err(DomainError::ClusterNotFound(id.to_string()));
-        }
-        insert_task(&mut tx, task).await?;
-        tx.commit().await.map_err(unavailable)
-    }
-
-    pub async fn task(&self, account: &str, id: &TaskId) -> Res<Task> {
-        let row = sqlx::query("SELECT * FROM tasks WHERE task_id = ? AND account = ?")
-            .bind(id.as_str())
-            .bind(account)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(unavailable)?;
-        row.as_ref()
-            .map(rows::task)
-            .transpose()?
-            .ok_or_else(|| DomainError::TaskNotFound(id.to_string()))
-    }
-
     /// Bulk load for `ack-addons import`: everything added to the returned session lands at
     /// `commit`, or nothing does.
     pub async fn begin_import(&self) -> Res<ImportSession> {
@@ -237,7 +178,7 @@ impl ImportSession {
     }
 }
 
-async fn fetch_cluster(
+pub(crate) async fn fetch_cluster(
     conn: &mut sqlx::SqliteConnection,
     account: &str,
     id: &ClusterId,
@@ -277,7 +218,10 @@ fn filtered(select: &str, account: &str, f: &ClusterFilter) -> QueryBuilder<Sqli
 /// SQLite allows 32766 bound parameters per statement.
 const MAX_ROWS_PER_INSERT: usize = 2000;
 
-async fn insert_clusters(tx: &mut Transaction<'_, Sqlite>, clusters: &[Cluster]) -> Res<()> {
+pub(crate) async fn insert_clusters(
+    tx: &mut Transaction<'_, Sqlite>,
+    clusters: &[Cluster],
+) -> Res<()> {
     for chunk in clusters.chunks(MAX_ROWS_PER_INSERT) {
         let mut q = QueryBuilder::<Sqlite>::new(
             "INSERT INTO clusters (cluster_id, account, name, region_id, zone_id, cluster_type, cluster_spec, profile,
@@ -308,7 +252,7 @@ async fn insert_clusters(tx: &mut Transaction<'_, Sqlite>, clusters: &[Cluster])
     Ok(())
 }
 
-async fn insert_instances(
+pub(crate) async fn insert_instances(
     tx: &mut Transaction<'_, Sqlite>,
     instances: &[AddonInstance],
 ) -> Res<()> {
@@ -333,35 +277,8 @@ async fn insert_instances(
     Ok(())
 }
 
-async fn insert_task(tx: &mut Transaction<'_, Sqlite>, t: &Task) -> Res<()> {
-    let stages =
-        serde_json::to_string(&t.stages).map_err(|e| DomainError::Internal(e.to_string()))?;
-    let events =
-        serde_json::to_string(&t.events).map_err(|e| DomainError::Internal(e.to_string()))?;
-    sqlx::query(
-        "INSERT INTO tasks (task_id, account, cluster_id, task_type, state, current_stage, created_at, updated_at,
-         error_code, error_message, stages, events) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(t.id.as_str())
-    .bind(&t.account)
-    .bind(t.cluster_id.as_str())
-    .bind(&t.task_type)
-    .bind(t.state.as_str())
-    .bind(&t.current_stage)
-    .bind(t.created_at)
-    .bind(t.updated_at)
-    .bind(t.error.as_ref().map(|e| e.code.clone()))
-    .bind(t.error.as_ref().map(|e| e.message.clone()))
-    .bind(stages)
-    .bind(events)
-    .execute(&mut **tx)
-    .await
-    .map_err(unavailable)?;
-    Ok(())
-}
-
 /// A unique-key violation is the client's doing (an id used twice); anything else is ours.
-fn conflict_or(e: sqlx::Error, param: &str, reason: &str) -> DomainError {
+pub(crate) fn conflict_or(e: sqlx::Error, param: &str, reason: &str) -> DomainError {
     match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => DomainError::invalid(param, reason),
         _ => unavailable(e),

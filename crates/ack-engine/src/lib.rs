@@ -1,0 +1,12 @@
+//! The task engine. Every change to an add-on is a task row; runners claim tasks with a lease,
+//! run each stage through an executor, and record each completed stage durably before the next,
+//! so that after a crash a task continues from its last completed stage. Pause and cancel are
+//! requests on the row, honoured between stages (cancel also interrupts a running stage).
+
+mod executor;
+mod runner;
+mod signals;
+
+pub use executor::Executor;
+pub use runner::{Engine, EngineConfig};
+pub use signals::Signals;

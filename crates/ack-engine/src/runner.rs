@@ -1,0 +1,332 @@
+//! The runner: claim, run stage by stage, record, finish. Bounded by a semaphore.
+
+use crate::Signals;
+use crate::executor::{Executor, StageResult};
+use ack_domain::lifecycle::precheck;
+use ack_domain::task::{Control, Event, Outcome, STAGES, Stage, Task, TaskFailure, TaskState};
+use ack_domain::{Catalog, Clock, DomainError, TaskId};
+use ack_store::{FinishGuard, StageDone, Store};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Semaphore, watch};
+
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub executor: Executor,
+    /// Tasks run at once by this process.
+    pub max_concurrent: usize,
+    /// How long a claim holds without a heartbeat.
+    pub lease: Duration,
+    /// How often to look for runnable tasks when nothing wakes the engine.
+    pub poll: Duration,
+}
+
+#[derive(Clone)]
+pub struct Engine {
+    store: Store,
+    catalog: Arc<Catalog>,
+    clock: Clock,
+    signals: Arc<Signals>,
+    cfg: Arc<EngineConfig>,
+    owner: Arc<str>,
+}
+
+impl Engine {
+    pub fn new(
+        store: Store,
+        catalog: Arc<Catalog>,
+        clock: Clock,
+        signals: Arc<Signals>,
+        cfg: EngineConfig,
+    ) -> Self {
+        let owner: Arc<str> = format!("runner-{}", uuid::Uuid::new_v4().simple()).into();
+        Self {
+            store,
+            catalog,
+            clock,
+            signals,
+            cfg: Arc::new(cfg),
+            owner,
+        }
+    }
+
+    /// Runs until the process ends. Work is never lost by stopping: unfinished tasks keep their
+    /// last completed stage and are claimed again.
+    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move { self.run().await })
+    }
+
+    async fn run(self) {
+        let slots = Arc::new(Semaphore::new(self.cfg.max_concurrent.max(1)));
+        loop {
+            let free = u32::try_from(slots.available_permits()).unwrap_or(u32::MAX);
+            if free > 0 {
+                let now = self.clock.now();
+                match self
+                    .store
+                    .claim(&self.owner, now, now + lease_secs(&self.cfg), free)
+                    .await
+                {
+                    Ok(ids) => {
+                        for id in ids {
+                            let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
+                                break;
+                            };
+                            let me = self.clone();
+                            tokio::spawn(async move {
+                                me.run_task(&id).await;
+                                drop(permit);
+                                me.signals.wake();
+                            });
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "claiming tasks failed; retrying"),
+                }
+            }
+            // A freed slot, a new task or a resume wakes us; the poll covers another replica's
+            // work and expired leases.
+            tokio::select! {
+                () = self.signals.woken() => {},
+                () = tokio::time::sleep(self.cfg.poll) => {},
+            }
+        }
+    }
+
+    async fn run_task(&self, id: &TaskId) {
+        let mut cancel = self.signals.register(id);
+        let heartbeat = {
+            let (store, id, owner, cfg, clock) = (
+                self.store.clone(),
+                id.clone(),
+                Arc::clone(&self.owner),
+                Arc::clone(&self.cfg),
+                self.clock.clone(),
+            );
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(cfg.lease / 3).await;
+                    if !matches!(
+                        store
+                            .renew_lease(&id, &owner, clock.now() + lease_secs(&cfg))
+                            .await,
+                        Ok(true)
+                    ) {
+                        break;
+                    }
+                }
+            })
+        };
+        if let Err(e) = self.drive(id, &mut cancel).await {
+            tracing::warn!(task = %id, error = %e, "task step failed; it will be retried when its lease expires");
+        }
+        heartbeat.abort();
+        self.signals.unregister(id);
+    }
+
+    async fn drive(
+        &self,
+        id: &TaskId,
+        cancel: &mut watch::Receiver<bool>,
+    ) -> Result<(), DomainError> {
+        loop {
+            let task = self.store.load_task(id).await?;
+            if task.state != TaskState::Running {
+                return Ok(());
+            }
+            let owner = FinishGuard::Lease(&self.owner);
+            match task.control {
+                Control::Cancel => {
+                    let reason = format!("canceled by request before {}", task.current_stage());
+                    self.store
+                        .finish(
+                            id,
+                            owner,
+                            &Outcome::Canceled(reason),
+                            &task.stages,
+                            &[],
+                            self.clock.now(),
+                        )
+                        .await?;
+                    return Ok(());
+                }
+                Control::Pause => {
+                    self.store
+                        .pause_now(id, &self.owner, self.clock.now())
+                        .await?;
+                    return Ok(());
+                }
+                Control::None => {}
+            }
+            if task.next_stage >= STAGES.len() {
+                self.store
+                    .finish(
+                        id,
+                        owner,
+                        &Outcome::Success,
+                        &task.stages,
+                        &[],
+                        self.clock.now(),
+                    )
+                    .await?;
+                return Ok(());
+            }
+            let index = task.next_stage;
+            let name = STAGES[index];
+            let started = self.clock.now();
+            let result = self.stage(&task, name, cancel).await?;
+            let now = self.clock.now();
+            let mut stages = task.stages.clone();
+            let mut stage = Stage {
+                name: name.into(),
+                state: "success".into(),
+                message: String::new(),
+                start_time: started,
+                end_time: Some(now),
+            };
+            match result {
+                StageResult::Done(mut events) => {
+                    stages.push(stage);
+                    events.push(Event::new(
+                        name,
+                        "StageSucceeded",
+                        format!("stage {name} succeeded"),
+                        now,
+                    ));
+                    let kept = self
+                        .store
+                        .complete_stage(
+                            id,
+                            &self.owner,
+                            StageDone {
+                                index,
+                                stages: &stages,
+                                events: &events,
+                                now,
+                                lease_until: now + lease_secs(&self.cfg),
+                            },
+                        )
+                        .await?;
+                    if !kept {
+                        return Ok(());
+                    }
+                }
+                StageResult::Failed {
+                    code,
+                    message,
+                    events,
+                } => {
+                    stage.state = "failed".into();
+                    stage.message.clone_from(&message);
+                    stages.push(stage);
+                    let outcome = Outcome::Failed(TaskFailure { code, message });
+                    self.store
+                        .finish(id, owner, &outcome, &stages, &events, now)
+                        .await?;
+                    return Ok(());
+                }
+                StageResult::Interrupted(events) => {
+                    stage.state = "canceled".into();
+                    stages.push(stage);
+                    let outcome = Outcome::Canceled(format!("canceled by request during {name}"));
+                    self.store
+                        .finish(id, owner, &outcome, &stages, &events, now)
+                        .await?;
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    /// One stage: the domain precheck first, then injected faults, then the executor (once per
+    /// add-on for a real executor; once for the simulated one, which only keeps time).
+    async fn stage(
+        &self,
+        task: &Task,
+        name: &str,
+        cancel: &mut watch::Receiver<bool>,
+    ) -> Result<StageResult, DomainError> {
+        let now = self.clock.now();
+        let kube = match self
+            .store
+            .cluster_addons(&task.account, &task.cluster_id)
+            .await
+        {
+            Ok(ca) => {
+                if name == "precheck"
+                    && let Err(message) = precheck(
+                        &self.catalog,
+                        &ca.cluster.kubernetes_version,
+                        &ca.instances,
+                        &task.addons,
+                    )
+                {
+                    return Ok(StageResult::Failed {
+                        code: "PrecheckFailed".into(),
+                        message,
+                        events: Vec::new(),
+                    });
+                }
+                ca.cluster.kubernetes_version
+            }
+            Err(DomainError::ClusterNotFound(_)) => String::new(),
+            Err(e) => return Err(e),
+        };
+        for a in &task.addons {
+            if let Some((code, message)) = self.store.take_fault(task, a, name).await? {
+                let e = Event::new(
+                    name,
+                    "FaultInjected",
+                    format!(
+                        "{} of {}: {code}: {message}",
+                        a.operation.as_str(),
+                        a.component
+                    ),
+                    now,
+                )
+                .warning();
+                return Ok(StageResult::Failed {
+                    code,
+                    message,
+                    events: vec![e],
+                });
+            }
+        }
+        let mut events = Vec::new();
+        let targets: Vec<Option<&ack_domain::task::TaskAddon>> = match self.cfg.executor {
+            Executor::Simulated { .. } => vec![None],
+            Executor::Command { .. } if task.addons.is_empty() => vec![None],
+            Executor::Command { .. } => task.addons.iter().map(Some).collect(),
+        };
+        for a in targets {
+            match self
+                .cfg
+                .executor
+                .run(task, &kube, a, name, cancel, now)
+                .await
+            {
+                StageResult::Done(mut e) => events.append(&mut e),
+                StageResult::Failed {
+                    code,
+                    message,
+                    events: mut e,
+                } => {
+                    events.append(&mut e);
+                    return Ok(StageResult::Failed {
+                        code,
+                        message,
+                        events,
+                    });
+                }
+                StageResult::Interrupted(mut e) => {
+                    events.append(&mut e);
+                    return Ok(StageResult::Interrupted(events));
+                }
+            }
+        }
+        Ok(StageResult::Done(events))
+    }
+}
+
+fn lease_secs(cfg: &EngineConfig) -> i64 {
+    i64::try_from(cfg.lease.as_secs()).unwrap_or(60).max(1)
+}

@@ -1,0 +1,199 @@
+//! Pause, resume and cancel requests. They are recorded on the task and carried out between
+//! stages by whichever runner holds it; a paused task is canceled right here.
+
+use super::tasks::{FinishGuard, append_events, finish_in, set_live_status};
+use super::{Res, Store};
+use crate::unavailable;
+use ack_domain::task::{Control, Event, Outcome, TaskState};
+use ack_domain::{AddonName, ClusterId, DomainError, TaskId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ControlRequest {
+    Pause,
+    Resume,
+    Cancel,
+}
+
+/// What a control request did, so the caller knows whom to wake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ControlEffect {
+    /// Recorded; the runner acts on it at the next stage boundary (or interrupts, for cancel).
+    Requested,
+    /// The task is runnable again: wake the engine.
+    Resumed,
+    /// Done already (cancel of a paused task), or nothing to do.
+    Done,
+}
+
+impl Store {
+    pub async fn control(
+        &self,
+        account: &str,
+        id: &TaskId,
+        req: ControlRequest,
+        now: i64,
+    ) -> Res<ControlEffect> {
+        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT state, control FROM tasks WHERE task_id = ? AND account = ?")
+                .bind(id.as_str())
+                .bind(account)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        let Some((state, control)) = row else {
+            return Err(DomainError::TaskNotFound(id.to_string()));
+        };
+        let state = TaskState::parse(&state)
+            .ok_or_else(|| DomainError::Internal(format!("task state {state:?}")))?;
+        let control = Control::parse(&control)
+            .ok_or_else(|| DomainError::Internal(format!("task control {control:?}")))?;
+        let refuse = |action: &str| DomainError::TaskState {
+            task: id.to_string(),
+            state: state.as_str().into(),
+            action: action.into(),
+        };
+        let set_control = |c: Control| {
+            sqlx::query("UPDATE tasks SET control = ?, updated_at = ? WHERE task_id = ?")
+                .bind(c.as_str())
+                .bind(now)
+                .bind(id.as_str())
+        };
+        let effect = match (req, state) {
+            (_, s) if s.is_terminal() => return Err(refuse(verb(req))),
+            // A pending cancel is final: nothing overrides it.
+            (ControlRequest::Pause | ControlRequest::Resume, _) if control == Control::Cancel => {
+                return Err(refuse(verb(req)));
+            }
+            (ControlRequest::Pause, TaskState::Paused) => ControlEffect::Done,
+            (ControlRequest::Pause, _) => {
+                set_control(Control::Pause)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+                append_events(
+                    &mut tx,
+                    id,
+                    &[Event::new(
+                        "Pause",
+                        "PauseRequested",
+                        "pause requested; it takes effect between stages",
+                        now,
+                    )],
+                )
+                .await?;
+                ControlEffect::Requested
+            }
+            (ControlRequest::Resume, TaskState::Paused) => {
+                sqlx::query("UPDATE tasks SET state = 'running', control = '', lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE task_id = ?")
+                    .bind(now)
+                    .bind(id.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+                set_live_status(&mut tx, id, None).await?;
+                append_events(
+                    &mut tx,
+                    id,
+                    &[Event::new(
+                        "Resume",
+                        "TaskResumed",
+                        "resumed from the next stage",
+                        now,
+                    )],
+                )
+                .await?;
+                ControlEffect::Resumed
+            }
+            (ControlRequest::Resume, _) => {
+                // Running with a pause still pending: withdraw it.
+                if control == Control::Pause {
+                    set_control(Control::None)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(unavailable)?;
+                    append_events(
+                        &mut tx,
+                        id,
+                        &[Event::new(
+                            "Resume",
+                            "PauseWithdrawn",
+                            "resumed before the pause took effect",
+                            now,
+                        )],
+                    )
+                    .await?;
+                }
+                ControlEffect::Done
+            }
+            (ControlRequest::Cancel, TaskState::Paused) => {
+                let stages: String =
+                    sqlx::query_scalar("SELECT stages FROM tasks WHERE task_id = ?")
+                        .bind(id.as_str())
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(unavailable)?;
+                let stages: Vec<ack_domain::task::Stage> =
+                    serde_json::from_str(&stages).unwrap_or_default();
+                finish_in(
+                    &mut tx,
+                    id,
+                    FinishGuard::Paused,
+                    &Outcome::Canceled("canceled while paused".into()),
+                    &stages,
+                    now,
+                )
+                .await?;
+                ControlEffect::Done
+            }
+            (ControlRequest::Cancel, _) => {
+                set_control(Control::Cancel)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+                append_events(
+                    &mut tx,
+                    id,
+                    &[Event::new(
+                        "Cancel",
+                        "CancelRequested",
+                        "cancel requested",
+                        now,
+                    )],
+                )
+                .await?;
+                ControlEffect::Requested
+            }
+        };
+        tx.commit().await.map_err(unavailable)?;
+        Ok(effect)
+    }
+
+    /// The live task of one add-on (for the component-level pause, resume and cancel).
+    pub async fn live_task(
+        &self,
+        account: &str,
+        cluster: &ClusterId,
+        component: &AddonName,
+    ) -> Res<Option<TaskId>> {
+        let id: Option<String> = sqlx::query_scalar(
+            "SELECT a.task_id FROM task_addons a JOIN tasks t ON t.task_id = a.task_id
+             WHERE a.cluster_id = ? AND a.component = ? AND a.live = 1 AND t.account = ?",
+        )
+        .bind(cluster.as_str())
+        .bind(component.as_str())
+        .bind(account)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        id.map(|i| TaskId::parse(&i)).transpose()
+    }
+}
+
+fn verb(req: ControlRequest) -> &'static str {
+    match req {
+        ControlRequest::Pause => "paused",
+        ControlRequest::Resume => "resumed",
+        ControlRequest::Cancel => "canceled",
+    }
+}
