@@ -124,3 +124,24 @@ def wait_task(client, task_id, until=("success", "fail", "canceled"), timeout=30
 
 def as_json(raw):
     return json.loads(raw.decode() if isinstance(raw, bytes) else raw)
+
+
+@pytest.fixture(scope="module")
+def slow_server():
+    """A server whose stages take long enough (0.3 s) to watch tasks in flight."""
+    with tempfile.TemporaryDirectory() as tmp:
+        s = Server(f"sqlite://{tmp}/slow.db", ["--access-key", f"{AK}:{SECRET}", "--stage-duration", "300ms"])
+        s.start()
+        yield s
+        s.stop()
+
+
+def call(client, action, method, path, body=None):
+    """A signed call outside the SDK's generated operations (the emulator's fault surface)."""
+    from alibabacloud_tea_openapi import utils_models
+    from darabonba.runtime import RuntimeOptions
+
+    params = utils_models.Params(action=action, version="2015-12-15", protocol="HTTP", pathname=path,
+                                    method=method, auth_type="AK", style="ROA", req_body_type="json", body_type="json")
+    req = utils_models.OpenApiRequest(body=body)
+    return client.call_api(params, req, RuntimeOptions())["body"]

@@ -115,9 +115,88 @@ pub const ROUTES: &[Route] = &[
         Get,
         "/clusters/{cluster_id}/components/upgradestatus",
     ),
+    r(
+        A::InstallClusterAddons,
+        Post,
+        "/clusters/{cluster_id}/components/install",
+    ),
+    r(
+        A::UpgradeClusterAddons,
+        Post,
+        "/clusters/{cluster_id}/components/upgrade",
+    ),
+    r(
+        A::UnInstallClusterAddons,
+        Post,
+        "/clusters/{cluster_id}/components/uninstall",
+    ),
+    r(
+        A::ModifyClusterAddon,
+        Post,
+        "/clusters/{cluster_id}/components/{component_id}/config",
+    ),
+    r(
+        A::CancelComponentUpgrade,
+        Post,
+        "/clusters/{cluster_id}/components/{component_id}/cancel",
+    ),
+    r(
+        A::PauseComponentUpgrade,
+        Post,
+        "/clusters/{cluster_id}/components/{component_id}/pause",
+    ),
+    r(
+        A::ResumeComponentUpgrade,
+        Post,
+        "/clusters/{cluster_id}/components/{component_id}/resume",
+    ),
+    r(A::CancelTask, Post, "/tasks/{task_id}/cancel"),
+    r(A::PauseTask, Post, "/tasks/{task_id}/pause"),
+    r(A::ResumeTask, Post, "/tasks/{task_id}/resume"),
+    r(A::DescribeClusterTasks, Get, "/clusters/{cluster_id}/tasks"),
+    r(
+        A::ListClusterAddonInstanceResources,
+        Get,
+        "/clusters/{cluster_id}/addon_instances/{instance_name}/resources",
+    ),
+    r(A::InjectFault, Post, "/_emulator/faults"),
+    r(A::ClearFaults, Delete, "/_emulator/faults"),
 ];
 
 impl Action {
+    /// Every action, so that tests can check each has a route and a name.
+    pub const ALL: [Action; 29] = [
+        A::CreateCluster,
+        A::DescribeClusterDetail,
+        A::DescribeClustersV1,
+        A::DeleteCluster,
+        A::DescribeTaskInfo,
+        A::DescribeAddons,
+        A::ListAddons,
+        A::DescribeAddon,
+        A::DescribeClusterAddonMetadata,
+        A::ListClusterAddonInstances,
+        A::GetClusterAddonInstance,
+        A::DescribeClusterAddonInstance,
+        A::DescribeClusterAddonsVersion,
+        A::DescribeClusterAddonUpgradeStatus,
+        A::DescribeClusterAddonsUpgradeStatus,
+        A::InstallClusterAddons,
+        A::UpgradeClusterAddons,
+        A::UnInstallClusterAddons,
+        A::ModifyClusterAddon,
+        A::CancelComponentUpgrade,
+        A::PauseComponentUpgrade,
+        A::ResumeComponentUpgrade,
+        A::CancelTask,
+        A::PauseTask,
+        A::ResumeTask,
+        A::DescribeClusterTasks,
+        A::ListClusterAddonInstanceResources,
+        A::InjectFault,
+        A::ClearFaults,
+    ];
+
     /// The action's name as sent in `x-acs-action`.
     pub fn name(self) -> &'static str {
         match self {
@@ -178,6 +257,18 @@ mod tests {
                 );
             }
             assert_eq!(a.action.route().path, a.path);
+        }
+        assert_eq!(
+            ROUTES.len(),
+            Action::ALL.len(),
+            "every action has exactly one route"
+        );
+        for a in Action::ALL {
+            assert!(
+                ROUTES.iter().any(|r| r.action == a),
+                "{} has no route",
+                a.name()
+            );
         }
     }
 }
