@@ -33,11 +33,17 @@ class Server:
     def start(self, args=None):
         cmd = [BIN, "serve", "--listen", "127.0.0.1:0", "--database", self.db_url] + (
             self.extra_args if args is None else args)
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # The server's log goes to a file (a full pipe would block it); failures print its tail.
+        self.log = tempfile.NamedTemporaryFile(prefix="ack-addons-", suffix=".log", delete=False)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log, text=True)
         line = self.proc.stdout.readline()
-        assert line.startswith("listening on http://127.0.0.1:"), (line, self.proc.stderr.read())
+        assert line.startswith("listening on http://127.0.0.1:"), (line, self.log_tail())
         self.port = int(line.strip().rsplit(":", 1)[1])
         return self
+
+    def log_tail(self, lines=40):
+        with open(self.log.name, errors="replace") as f:
+            return "".join(f.readlines()[-lines:])
 
     def stop(self):
         self.proc.terminate()

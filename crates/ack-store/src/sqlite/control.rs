@@ -33,7 +33,7 @@ impl Store {
         req: ControlRequest,
         now: i64,
     ) -> Res<ControlEffect> {
-        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        let mut tx = self.write_tx().await?;
         let row: Option<(String, String)> =
             sqlx::query_as("SELECT state, control FROM tasks WHERE task_id = ? AND account = ?")
                 .bind(id.as_str())

@@ -46,6 +46,12 @@ impl Store {
         Ok(Self { pool })
     }
 
+    /// A transaction that writes: it takes SQLite's write lock up front, so it waits its turn
+    /// (busy_timeout) instead of failing when a read turns into a write after another commit.
+    pub(crate) async fn write_tx(&self) -> Res<Transaction<'static, Sqlite>> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)
+    }
+
     /// Closes every connection, so SQLite folds its WAL back into the database file.
     pub async fn close(&self) {
         self.pool.close().await;
@@ -150,7 +156,7 @@ impl Store {
     /// Bulk load for `ack-addons import`: everything added to the returned session lands at
     /// `commit`, or nothing does.
     pub async fn begin_import(&self) -> Res<ImportSession> {
-        Ok(ImportSession(self.pool.begin().await.map_err(unavailable)?))
+        Ok(ImportSession(self.write_tx().await?))
     }
 
     /// One batch in its own transaction (tests and small loads).

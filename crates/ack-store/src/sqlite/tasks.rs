@@ -43,7 +43,7 @@ impl Store {
     /// `updating` or `deleting`; upgrade status to in-flight), all or nothing. A second live
     /// task on an add-on is refused by the database's unique index.
     pub async fn start_task(&self, task: &Task, start: TaskStart<'_>) -> Res<()> {
-        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        let mut tx = self.write_tx().await?;
         match start {
             TaskStart::CreateCluster(c) => {
                 insert_clusters(&mut tx, std::slice::from_ref(c)).await?
@@ -183,7 +183,7 @@ impl Store {
             now,
             lease_until,
         } = done;
-        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        let mut tx = self.write_tx().await?;
         let idx = i64::try_from(index).unwrap_or(i64::MAX);
         let r = sqlx::query(
             "UPDATE tasks SET next_stage = ? + 1, stages = ?, updated_at = ?, lease_until = ?
@@ -209,7 +209,7 @@ impl Store {
 
     /// Carries out a pending pause between stages: the task stops, its add-ons show `Paused`.
     pub async fn pause_now(&self, id: &TaskId, owner: &str, now: i64) -> Res<bool> {
-        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        let mut tx = self.write_tx().await?;
         let r = sqlx::query(
             "UPDATE tasks SET state = 'paused', control = '', lease_owner = NULL, lease_until = NULL, updated_at = ?
              WHERE task_id = ? AND state = 'running' AND control = 'pause' AND lease_owner = ?",
@@ -251,7 +251,7 @@ impl Store {
         events: &[Event],
         now: i64,
     ) -> Res<bool> {
-        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        let mut tx = self.write_tx().await?;
         let done = finish_in(&mut tx, id, guard, outcome, stages, now).await?;
         if done {
             append_events(&mut tx, id, events).await?;
