@@ -144,23 +144,24 @@ async fn run_command(
         _ = cancel.wait_for(|c| *c) => End::Canceled,
     };
     let mut collect = collect;
-    if matches!(end, End::Exited(_)) {
-        // Something it left running may still hold its output open: give it a moment, then end it.
-        if tokio::time::timeout(Duration::from_secs(2), &mut collect)
-            .await
-            .is_err()
-            && let Some(pid) = pid
-        {
-            let _ = Command::new("kill")
-                .args(["-KILL", "--", &format!("-{pid}")])
-                .stderr(Stdio::null())
-                .status()
-                .await;
-        }
-    } else {
+    if !matches!(end, End::Exited(_)) {
         stop_group(pid, &mut child).await;
     }
-    let (events, last_err) = collect.await.unwrap_or_default();
+    // Something it left running may still hold its output open: give it a moment, then end it.
+    let (events, last_err) = match tokio::time::timeout(Duration::from_secs(2), &mut collect).await
+    {
+        Ok(done) => done.unwrap_or_default(),
+        Err(_) => {
+            if let Some(pid) = pid {
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{pid}")])
+                    .stderr(Stdio::null())
+                    .status()
+                    .await;
+            }
+            collect.await.unwrap_or_default()
+        }
+    };
     match end {
         End::Exited(Ok(s)) if s.success() => StageResult::Done(events),
         End::Exited(Ok(s)) => StageResult::Failed {

@@ -116,8 +116,19 @@ impl Engine {
                 }
             })
         };
-        if let Err(e) = self.drive(id, &mut cancel).await {
-            tracing::warn!(task = %id, error = %e, "task step failed; it will be retried when its lease expires");
+        // Run the task in its own tokio task so that even a panic ends the heartbeat: the lease
+        // then expires and the task is claimed again from its last completed stage.
+        let me = self.clone();
+        let task_id = id.clone();
+        let driven = tokio::spawn(async move { me.drive(&task_id, &mut cancel).await }).await;
+        match driven {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(task = %id, error = %e, "task step failed; it will be retried when its lease expires")
+            }
+            Err(e) => {
+                tracing::error!(task = %id, error = %e, "task runner crashed; it will be retried when its lease expires")
+            }
         }
         heartbeat.abort();
         self.signals.unregister(id);

@@ -49,7 +49,10 @@ impl Store {
     /// A transaction that writes: it takes SQLite's write lock up front, so it waits its turn
     /// (busy_timeout) instead of failing when a read turns into a write after another commit.
     pub(crate) async fn write_tx(&self) -> Res<Transaction<'static, Sqlite>> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)
+        self.pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(unavailable)
     }
 
     /// Closes every connection, so SQLite folds its WAL back into the database file.
