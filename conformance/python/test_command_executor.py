@@ -108,3 +108,23 @@ def test_cancel_terminates_the_process_group(cmd):
         time.sleep(0.05)
     got = c.get_cluster_addon_instance("ccmd", "security-inspector").body
     assert (got.version, got.state) == (OLD["security-inspector"], "active")
+
+
+def test_the_readme_example_executor_runs(tmp_path):
+    example = os.path.join(os.path.dirname(BIN), "..", "..", "examples", "helm-executor.sh")
+    fleet = tmp_path / "fleet.jsonl"
+    fleet.write_text(json.dumps({"cluster_id": "cex", "name": "ex", "addons": [{"name": "logtail-ds", "version": "v1.8.7.0-aliyun"}]}) + "\n")
+    db = f"sqlite://{tmp_path}/ex.db"
+    subprocess.run([BIN, "import", str(fleet), "--database", db], check=True, capture_output=True)
+    s = Server(db, ["--access-key", f"{AK}:{SECRET}", "--executor", "command", "--executor-command", os.path.abspath(example)]).start()
+    try:
+        c = tea_client(s)
+        body = [models.UpgradeClusterAddonsRequestBody(component_name="logtail-ds", next_version="v2.1.1.0-aliyun")]
+        t = c.upgrade_cluster_addons("cex", models.UpgradeClusterAddonsRequest(body=body)).body.task_id
+        assert wait_task(c, t) == "success"
+        out = [e.message for e in c.describe_task_info(t).body.events if e.reason == "ExecutorOutput"]
+        assert out[0] == "dry-run: helm show chart repo/logtail-ds --version v2.1.1.0-aliyun"
+        assert out[1].startswith("dry-run: helm upgrade --install logtail-ds repo/logtail-ds --version v2.1.1.0-aliyun")
+        assert out[2] == "dry-run: helm status logtail-ds --namespace kube-system"
+    finally:
+        s.stop()

@@ -2,66 +2,15 @@
 // against the real binary on a fresh SQLite file.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const readline = require('node:readline');
-const Cs = require('@alicloud/cs20151215');
-const { $OpenApiUtil } = require('@alicloud/openapi-core');
+const { Cs, startServer, createCluster, waitTask } = require('../lib/server');
 
-const BIN = process.env.ACK_ADDONS_BIN || path.resolve(__dirname, '../../../target/debug/ack-addons');
 let server;
-let port;
-let tmp;
-
 before(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ack-node-'));
-  const db = process.env.ACK_ADDONS_TEST_DATABASE_URL || `sqlite://${tmp}/node.db`;
-  server = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--database', db, '--access-key', 'testid:testsecret', '--stage-duration', '0s'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const line = await new Promise((resolve, reject) => {
-    readline.createInterface({ input: server.stdout }).once('line', resolve);
-    server.once('exit', (code) => reject(new Error(`server exited ${code}`)));
-  });
-  assert.match(line, /^listening on http:\/\/127\.0\.0\.1:\d+$/);
-  port = Number(line.split(':').pop());
+  server = await startServer(['--stage-duration', '0s']);
 });
+after(async () => server.stop());
 
-after(async () => {
-  const exited = new Promise((resolve) => server.once('exit', resolve));
-  server.kill('SIGTERM');
-  assert.equal(await exited, 0);
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
-
-function client(signatureAlgorithm, secret = 'testsecret') {
-  const cfg = { accessKeyId: 'testid', accessKeySecret: secret, endpoint: `127.0.0.1:${port}`, protocol: 'http', regionId: 'cn-hangzhou' };
-  if (signatureAlgorithm) cfg.signatureAlgorithm = signatureAlgorithm;
-  return new Cs.default(new $OpenApiUtil.Config(cfg));
-}
-
-async function createCluster(c, addons) {
-  const resp = await c.createCluster(new Cs.CreateClusterRequest({
-    name: 'node', regionId: 'cn-hangzhou', clusterType: 'ManagedKubernetes', kubernetesVersion: '1.28.9-aliyun.1',
-    addons: addons.map((a) => new Cs.Addon(a)),
-  }));
-  assert.match(resp.body.clusterId, /^c[0-9a-f]{32}$/);
-  assert.match(resp.body.taskId, /^T-/);
-  assert.equal(await waitTask(c, resp.body.taskId), 'success');
-  return resp.body;
-}
-
-// Polls DescribeTaskInfo until the task ends, as Terraform does.
-async function waitTask(c, taskId) {
-  for (let i = 0; i < 1500; i++) {
-    const { state } = (await c.describeTaskInfo(taskId)).body;
-    if (['success', 'fail', 'canceled'].includes(state)) return state;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`task ${taskId} did not end`);
-}
+const client = (alg, secret) => server.client(alg, secret);
 
 for (const alg of [undefined, 'v2']) {
   const label = alg || 'v3';

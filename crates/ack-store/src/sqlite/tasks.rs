@@ -123,7 +123,7 @@ impl Store {
         let ids: Vec<String> = sqlx::query_scalar(
             "UPDATE tasks SET lease_owner = ?, lease_until = ? WHERE task_id IN (
                 SELECT task_id FROM tasks WHERE state = 'running' AND (lease_until IS NULL OR lease_until < ?)
-                ORDER BY created_at, task_id LIMIT ?) RETURNING task_id",
+                ORDER BY created_at, rowid LIMIT ?) RETURNING task_id",
         )
         .bind(owner)
         .bind(lease_until)
@@ -285,7 +285,7 @@ impl Store {
                 .await
                 .map_err(unavailable)?;
         let rows = sqlx::query(
-            "SELECT * FROM tasks WHERE account = ? AND cluster_id = ? ORDER BY created_at DESC, task_id DESC LIMIT ? OFFSET ?",
+            "SELECT * FROM tasks WHERE account = ? AND cluster_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?",
         )
         .bind(account)
         .bind(cluster.as_str())
