@@ -136,3 +136,32 @@ def test_calls_without_request_classes_through_common_request(legacy):
     wait_legacy(legacy, tid)
     task = common(legacy, "DescribeTaskInfo", "/tasks/[TaskId]", {"TaskId": tid})
     assert task["state"] == "success" and task["task_type"] == "cluster_delete"
+
+
+def test_lifecycle_with_the_legacy_classes(legacy):
+    from aliyunsdkcs.request.v20151215.InstallClusterAddonsRequest import InstallClusterAddonsRequest
+    from aliyunsdkcs.request.v20151215.UnInstallClusterAddonsRequest import UnInstallClusterAddonsRequest
+    from aliyunsdkcs.request.v20151215.UpgradeClusterAddonsRequest import UpgradeClusterAddonsRequest
+
+    cid = create(legacy, name="legacy-life", addons=[{"name": "metrics-server", "version": "v0.3.9.4-ff225cd-aliyun"}])
+
+    def send(cls, body):
+        req = cls()
+        req.set_ClusterId(cid)
+        req.set_content_type("application/json")
+        req.set_content(json.dumps(body).encode())  # json.dumps: spaces after separators, Content-MD5 signed
+        out = as_json(legacy.do_action_with_exception(req))
+        assert out["cluster_id"] == cid
+        wait_legacy(legacy, out["task_id"])
+
+    send(InstallClusterAddonsRequest, [{"name": "flannel", "version": "v0.15.1.22-20a397e6-aliyun"}])
+    send(UpgradeClusterAddonsRequest, [{"component_name": "metrics-server", "next_version": "v0.3.9.8-aliyun", "config": "{\"replicas\": 3}"},
+                                       {"component_name": "flannel", "next_version": "v0.15.1.28-0ad4f25e-aliyun"}])
+    inst = common(legacy, "ListClusterAddonInstances", "/clusters/[ClusterId]/addon_instances", {"ClusterId": cid})
+    versions = {a["name"]: a["version"] for a in inst["addons"]}
+    assert versions["metrics-server"] == "v0.3.9.8-aliyun" and versions["flannel"] == "v0.15.1.28-0ad4f25e-aliyun"
+    send(UnInstallClusterAddonsRequest, [{"name": "flannel", "cleanup_cloud_resources": True}])
+    status = DescribeClusterAddonsUpgradeStatusRequest()
+    status.set_ClusterId(cid)
+    status.add_query_param("componentIds", json.dumps(["flannel"]))
+    assert as_json(legacy.do_action_with_exception(status))["flannel"]["addon_info"]["version"] == ""

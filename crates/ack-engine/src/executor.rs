@@ -27,6 +27,13 @@ pub enum StageResult {
     Interrupted(Vec<Event>),
 }
 
+/// Resolves when a cancel is signalled; a closed channel means nobody can cancel any more.
+async fn canceled(cancel: &mut watch::Receiver<bool>) {
+    if cancel.wait_for(|c| *c).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
 /// The grace a program gets between SIGTERM and SIGKILL.
 const KILL_GRACE: Duration = Duration::from_secs(5);
 
@@ -44,7 +51,7 @@ impl Executor {
             Executor::Simulated { stage_duration } => {
                 tokio::select! {
                     () = tokio::time::sleep(*stage_duration) => StageResult::Done(Vec::new()),
-                    _ = cancel.wait_for(|c| *c) => StageResult::Interrupted(Vec::new()),
+                    () = canceled(cancel) => StageResult::Interrupted(Vec::new()),
                 }
             }
             Executor::Command { program, timeout } => {
@@ -141,7 +148,7 @@ async fn run_command(
     let end = tokio::select! {
         s = child.wait() => End::Exited(s),
         () = tokio::time::sleep(timeout) => End::TimedOut,
-        _ = cancel.wait_for(|c| *c) => End::Canceled,
+        () = canceled(cancel) => End::Canceled,
     };
     let mut collect = collect;
     if !matches!(end, End::Exited(_)) {

@@ -94,6 +94,7 @@ impl Engine {
 
     async fn run_task(&self, id: &TaskId) {
         let mut cancel = self.signals.register(id);
+        let mine = cancel.clone();
         let heartbeat = {
             let (store, id, owner, cfg, clock) = (
                 self.store.clone(),
@@ -131,7 +132,7 @@ impl Engine {
             }
         }
         heartbeat.abort();
-        self.signals.unregister(id);
+        self.signals.unregister(id, &mine);
     }
 
     async fn drive(
@@ -161,10 +162,16 @@ impl Engine {
                     return Ok(());
                 }
                 Control::Pause => {
-                    self.store
+                    if self
+                        .store
                         .pause_now(id, &self.owner, self.clock.now())
-                        .await?;
-                    return Ok(());
+                        .await?
+                    {
+                        return Ok(());
+                    }
+                    // A resume withdrew the pause (or a cancel replaced it) since we read the
+                    // task: read it again and go on.
+                    continue;
                 }
                 Control::None => {}
             }

@@ -35,8 +35,16 @@ impl Signals {
         rx
     }
 
-    pub(crate) fn unregister(&self, id: &TaskId) {
-        self.lock().remove(id.as_str());
+    /// Forgets the runner's channel, unless a newer runner of the same task (after a pause and a
+    /// resume) registered its own meanwhile.
+    pub(crate) fn unregister(&self, id: &TaskId, mine: &watch::Receiver<bool>) {
+        let mut running = self.lock();
+        if running
+            .get(id.as_str())
+            .is_some_and(|tx| mine.same_channel(&tx.subscribe()))
+        {
+            running.remove(id.as_str());
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, watch::Sender<bool>>> {
