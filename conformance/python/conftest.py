@@ -58,8 +58,22 @@ class Server:
         return f"127.0.0.1:{self.port}"
 
 
+PG = os.environ.get("ACK_ADDONS_TEST_PG")  # e.g. postgres://postgres@127.0.0.1:5432: run on PostgreSQL
+
+
+def fresh_db(tmp, name):
+    """A new empty database: a SQLite file in `tmp`, or with ACK_ADDONS_TEST_PG a fresh
+    PostgreSQL database on that server."""
+    if not PG:
+        return f"sqlite://{tmp}/{name}.db"
+    db = f"ack_t_{name}_{os.getpid()}"
+    for sql in (f"DROP DATABASE IF EXISTS {db} WITH (FORCE)", f"CREATE DATABASE {db}"):
+        subprocess.run(["psql", f"{PG}/postgres", "-qAtc", sql], check=True, capture_output=True)
+    return f"{PG}/{db}"
+
+
 def database_url(tmp):
-    return os.environ.get("ACK_ADDONS_TEST_DATABASE_URL") or f"sqlite://{tmp}/conformance.db"
+    return fresh_db(tmp, "conformance")
 
 
 @pytest.fixture(scope="session")
@@ -136,7 +150,7 @@ def as_json(raw):
 def slow_server():
     """A server whose stages take long enough (0.3 s) to watch tasks in flight."""
     with tempfile.TemporaryDirectory() as tmp:
-        s = Server(f"sqlite://{tmp}/slow.db", ["--access-key", f"{AK}:{SECRET}", "--stage-duration", "300ms"])
+        s = Server(fresh_db(tmp, "slow"), ["--access-key", f"{AK}:{SECRET}", "--stage-duration", "300ms"])
         s.start()
         yield s
         s.stop()

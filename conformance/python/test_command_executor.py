@@ -8,7 +8,7 @@ import time
 import pytest
 from alibabacloud_cs20151215 import models
 
-from conftest import AK, BIN, SECRET, Server, tea_client, wait_task
+from conftest import fresh_db, AK, BIN, SECRET, Server, tea_client, wait_task
 
 SCRIPT = r"""#!/usr/bin/env bash
 # A stand-in for a script that would run `helm upgrade --install` per add-on and stage.
@@ -39,7 +39,7 @@ def cmd(tmp_path_factory):
     fleet = tmp / "fleet.jsonl"
     fleet.write_text(json.dumps({"cluster_id": "ccmd", "name": "cmd",
                                  "addons": [{"name": n, "version": v} for n, v in OLD.items()]}) + "\n")
-    db = f"sqlite://{tmp}/cmd.db"
+    db = fresh_db(tmp, "cmd")
     subprocess.run([BIN, "import", str(fleet), "--database", db], check=True, capture_output=True)
     log = tmp / "exec.log"
     os.environ["EXEC_LOG"] = str(log)  # inherited by the server, then by the script
@@ -114,7 +114,7 @@ def test_the_readme_example_executor_runs(tmp_path):
     example = os.path.join(os.path.dirname(BIN), "..", "..", "examples", "helm-executor.sh")
     fleet = tmp_path / "fleet.jsonl"
     fleet.write_text(json.dumps({"cluster_id": "cex", "name": "ex", "addons": [{"name": "logtail-ds", "version": "v1.8.7.0-aliyun"}]}) + "\n")
-    db = f"sqlite://{tmp_path}/ex.db"
+    db = fresh_db(tmp_path, "ex")
     subprocess.run([BIN, "import", str(fleet), "--database", db], check=True, capture_output=True)
     s = Server(db, ["--access-key", f"{AK}:{SECRET}", "--executor", "command", "--executor-command", os.path.abspath(example)]).start()
     try:

@@ -6,7 +6,7 @@ import time
 
 from alibabacloud_cs20151215 import models
 
-from conftest import AK, BIN, SECRET, Server, tea_client
+from conftest import fresh_db, AK, BIN, SECRET, Server, tea_client
 
 # Old and new versions that all run on Kubernetes 1.31 and need nothing else.
 UPGRADES = {
@@ -27,7 +27,7 @@ def test_sigkill_with_hundreds_of_tasks_in_flight(tmp_path):
     fleet.write_text("".join(json.dumps({
         "cluster_id": f"ccrash{i:03d}", "name": f"crash-{i}", "kubernetes_version": "1.31.1-aliyun.1",
         "addons": [{"name": n, "version": old} for n, (old, _) in UPGRADES.items()]}) + "\n" for i in range(CLUSTERS)))
-    db = f"sqlite://{tmp_path}/crash.db"
+    db = fresh_db(tmp_path, "crash")
     subprocess.run([BIN, "import", str(fleet), "--database", db], check=True, capture_output=True)
     s = Server(db, ["--access-key", f"{AK}:{SECRET}", "--stage-duration", "200ms", "--max-concurrent-tasks", "32"]).start()
     c = tea_client(s)

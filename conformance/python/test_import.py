@@ -5,7 +5,7 @@ import subprocess
 import pytest
 from alibabacloud_cs20151215 import models
 
-from conftest import BIN, AK, SECRET, Server, tea_client
+from conftest import fresh_db, BIN, AK, SECRET, Server, tea_client
 
 
 def run_import(path, db):
@@ -23,7 +23,7 @@ def test_import_then_serve(tmp_path, form):
     ]
     path = tmp_path / f"fleet.{form}"
     path.write_text("\n".join(json.dumps(c) for c in fleet) if form == "jsonl" else json.dumps(fleet))
-    db = f"sqlite://{tmp_path}/fleet.db"
+    db = fresh_db(tmp_path, "fleet")
     out = run_import(path, db)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("imported 3 clusters with 2 add-ons in ")
@@ -48,7 +48,7 @@ def test_a_bad_fleet_is_refused_whole(tmp_path):
     # More good lines than one insert batch holds, so a partial commit would show.
     good = "".join(json.dumps({"name": f"ok-{i}"}) + "\n" for i in range(2500))
     path.write_text(good + json.dumps({"name": "bad", "addons": [{"name": "metrics-server", "version": "v9"}]}) + "\n")
-    db = f"sqlite://{tmp_path}/bad.db"
+    db = fresh_db(tmp_path, "bad")
     out = run_import(path, db)
     assert out.returncode != 0
     assert "line 2501" in out.stderr and "v9" in out.stderr

@@ -9,7 +9,7 @@ import pytest
 from alibabacloud_cs20151215 import models
 from Tea.exceptions import TeaException
 
-from conftest import AK, BIN, SECRET, Server, tea_client, wait_task
+from conftest import fresh_db, AK, BIN, SECRET, Server, tea_client, wait_task
 
 OLD, NEW = "v0.3.9.4-ff225cd-aliyun", "v0.3.9.8-aliyun"
 
@@ -21,7 +21,7 @@ def fleet_server(tmp_path_factory):
     fleet.write_text("".join(json.dumps({"cluster_id": f"crace{i:02d}", "name": f"race-{i}", "addons": [
         {"name": "metrics-server", "version": OLD}, {"name": "flannel", "version": "v0.15.1.22-20a397e6-aliyun"}]}) + "\n"
         for i in range(30)))
-    db = f"sqlite://{tmp}/race.db"
+    db = fresh_db(tmp, "race")
     subprocess.run([BIN, "import", str(fleet), "--database", db], check=True, capture_output=True)
     s = Server(db, ["--access-key", f"{AK}:{SECRET}", "--stage-duration", "60ms"]).start()
     yield s

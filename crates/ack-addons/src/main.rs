@@ -2,6 +2,7 @@
 
 mod import;
 mod keys;
+mod lock;
 mod serve;
 
 use clap::{Parser, Subcommand};

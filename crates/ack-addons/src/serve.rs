@@ -3,7 +3,7 @@
 use ack_domain::Catalog;
 use ack_engine::{Engine, EngineConfig, Executor, Signals};
 use ack_server::{AppState, AuthMode, Clock, NonceCache};
-use ack_store::Store;
+use ack_store::{Backend, Store};
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::sync::Arc;
@@ -51,6 +51,10 @@ pub struct ServeArgs {
     /// A command-executor stage running longer than this fails the task.
     #[arg(long, env = "ACK_ADDONS_STAGE_TIMEOUT", default_value = "10m", value_parser = humantime::parse_duration)]
     stage_timeout: Duration,
+    /// How long a claimed task stays with this replica without a heartbeat; another replica takes
+    /// over a dead one's tasks after it.
+    #[arg(long, env = "ACK_ADDONS_TASK_LEASE", default_value = "30s", value_parser = humantime::parse_duration)]
+    task_lease: Duration,
     /// Tasks run at once by this process.
     #[arg(long, env = "ACK_ADDONS_MAX_CONCURRENT_TASKS", default_value_t = 64)]
     max_concurrent_tasks: usize,
@@ -81,6 +85,8 @@ pub fn load_catalog(path: Option<&std::path::Path>) -> Result<Catalog, String> {
 
 pub async fn run(args: ServeArgs) -> Result<(), String> {
     let catalog = load_catalog(args.catalog.as_deref())?;
+    // SQLite is one process's: a second replica on the same file is refused up front.
+    let _lock = crate::lock::sqlite_single_replica(&args.database)?;
     let store = Store::connect(&args.database).await?;
     let clock = Clock::System;
     let keys = crate::keys::load(&store, &args.access_keys, clock.now()).await?;
@@ -100,21 +106,25 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
             return Err("--executor command needs --executor-command PATH".into());
         }
     };
-    // One process owns a SQLite file, so no other runner can hold a lease: free them all, and
-    // every unfinished task continues from its last completed stage.
-    let freed = store
-        .release_all_leases()
-        .await
-        .map_err(|e| e.to_string())?;
-    if freed > 0 {
-        tracing::info!(tasks = freed, "resuming unfinished tasks");
+    let shared = store.backend() == Backend::Postgres;
+    if !shared {
+        // One process owns a SQLite file, so no other runner can hold a lease: free them all, and
+        // every unfinished task continues from its last completed stage. (On PostgreSQL a dead
+        // replica's leases expire instead.)
+        let freed = store
+            .release_all_leases()
+            .await
+            .map_err(|e| e.to_string())?;
+        if freed > 0 {
+            tracing::info!(tasks = freed, "resuming unfinished tasks");
+        }
     }
     let signals = Arc::new(Signals::default());
     let catalog = Arc::new(catalog);
     let engine_cfg = EngineConfig {
         executor,
         max_concurrent: args.max_concurrent_tasks,
-        lease: Duration::from_secs(60),
+        lease: args.task_lease,
         poll: Duration::from_millis(500),
     };
     Engine::new(
@@ -129,7 +139,11 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         store: store.clone(),
         catalog,
         keys: Arc::new(keys),
-        nonces: Arc::new(NonceCache::default()),
+        nonces: Arc::new(if shared {
+            NonceCache::shared()
+        } else {
+            NonceCache::default()
+        }),
         auth,
         clock,
         signals,

@@ -53,6 +53,23 @@ impl Engine {
     /// Runs until the process ends. Work is never lost by stopping: unfinished tasks keep their
     /// last completed stage and are claimed again.
     pub fn spawn(self) -> tokio::task::JoinHandle<()> {
+        let (store, wake, cancel) = (
+            self.store.clone(),
+            Arc::clone(&self.signals),
+            Arc::clone(&self.signals),
+        );
+        tokio::spawn(async move {
+            store
+                .listen(
+                    move || wake.wake(),
+                    move |id| {
+                        if let Ok(id) = TaskId::parse(id) {
+                            cancel.interrupt(&id);
+                        }
+                    },
+                )
+                .await;
+        });
         tokio::spawn(async move { self.run().await })
     }
 
@@ -204,12 +221,16 @@ impl Engine {
             match result {
                 StageResult::Done(mut events) => {
                     stages.push(stage);
-                    events.push(Event::new(
-                        name,
-                        "StageSucceeded",
-                        format!("stage {name} succeeded"),
-                        now,
-                    ));
+                    // The source names the runner, so a takeover by another replica shows.
+                    events.push(Event {
+                        source: self.owner.to_string(),
+                        ..Event::new(
+                            name,
+                            "StageSucceeded",
+                            format!("stage {name} succeeded"),
+                            now,
+                        )
+                    });
                     let kept = self
                         .store
                         .complete_stage(

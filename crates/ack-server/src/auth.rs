@@ -37,16 +37,26 @@ impl KeyRing {
     }
 }
 
-/// Nonces seen within the window. In memory: one process serves one SQLite file.
+/// Nonces seen within the window: in memory when one process owns the database (SQLite), in
+/// the database when replicas share it (PostgreSQL).
 #[derive(Default)]
 pub struct NonceCache {
     inner: Mutex<Seen>,
+    shared: bool,
 }
 
 /// The nonces with when they were seen, and the same in arrival order for expiry.
 type Seen = (HashMap<String, i64>, VecDeque<(i64, String)>);
 
 impl NonceCache {
+    /// Nonces kept in the store, for several replicas.
+    pub fn shared() -> Self {
+        Self {
+            inner: Mutex::default(),
+            shared: true,
+        }
+    }
+
     /// Records the nonce; false when it was already seen within the window.
     pub fn first_use(&self, nonce: &str, now: i64) -> bool {
         let mut guard = self
@@ -72,7 +82,7 @@ impl NonceCache {
 }
 
 /// Verifies the request and returns the caller's account.
-pub fn authenticate(state: &AppState, req: &WireRequest<'_>) -> Result<String, ApiError> {
+pub async fn authenticate(state: &AppState, req: &WireRequest<'_>) -> Result<String, ApiError> {
     if state.auth == AuthMode::Off {
         return Ok(DEFAULT_ACCOUNT.to_string());
     }
@@ -90,7 +100,7 @@ pub fn authenticate(state: &AppState, req: &WireRequest<'_>) -> Result<String, A
         ));
     }
     if let Some(nonce) = verified.nonce.as_deref()
-        && !state.nonces.first_use(nonce, now)
+        && !first_use(state, nonce, now).await?
     {
         return Err(ApiError::new(
             ErrorCode::SignatureNonceUsed,
@@ -101,6 +111,17 @@ pub fn authenticate(state: &AppState, req: &WireRequest<'_>) -> Result<String, A
         .account(&verified.access_key_id)
         .unwrap_or(DEFAULT_ACCOUNT)
         .to_string())
+}
+
+async fn first_use(state: &AppState, nonce: &str, now: i64) -> Result<bool, ApiError> {
+    if state.nonces.shared {
+        Ok(state
+            .store
+            .first_use_of_nonce(nonce, now, now - WINDOW_SECS)
+            .await?)
+    } else {
+        Ok(state.nonces.first_use(nonce, now))
+    }
 }
 
 #[cfg(test)]

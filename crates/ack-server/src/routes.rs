@@ -120,7 +120,7 @@ async fn run(
         headers: &headers,
         body: &body,
     };
-    let account = authenticate(st, &wire)?;
+    let account = authenticate(st, &wire).await?;
     let mut params = Vec::new();
     for (name, value) in &raw {
         let decoded = percent_encoding::percent_decode_str(value)

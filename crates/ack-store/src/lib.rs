@@ -3,11 +3,11 @@
 
 mod migrate;
 mod rows;
-mod sqlite;
+mod store;
 
-pub use sqlite::control::{ControlEffect, ControlRequest};
-pub use sqlite::tasks::{FinishGuard, StageDone, TaskStart};
-pub use sqlite::{ImportSession, Store};
+pub use store::control::{ControlEffect, ControlRequest};
+pub use store::tasks::{FinishGuard, StageDone, TaskStart};
+pub use store::{Backend, ImportSession, Store};
 
 /// An access key as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,8 +38,16 @@ pub struct ClusterAddons {
 
 fn unavailable(e: sqlx::Error) -> ack_domain::DomainError {
     tracing::error!(error = %e, "store error");
+    // Connection trouble (the database is away or restarting) is temporary: 503, retry.
+    let connection_class = |code: &str| code.starts_with("08") || code.starts_with("57P");
     match e {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => ack_domain::DomainError::Unavailable(e.to_string()),
+        sqlx::Error::Database(ref d) if d.code().is_some_and(|c| connection_class(&c)) => {
             ack_domain::DomainError::Unavailable(e.to_string())
         }
         other => ack_domain::DomainError::Internal(other.to_string()),

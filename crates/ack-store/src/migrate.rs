@@ -1,26 +1,41 @@
-//! Schema migrations, embedded in the binary and applied in order, each in its own transaction.
+//! Schema migrations, embedded in the binary, one set per back end with the same numbering,
+//! applied in order, each in its own transaction.
 
-use sqlx::SqlitePool;
+use crate::store::Backend;
+use sqlx::{AnyPool, AssertSqlSafe};
 
 const SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
+const POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
 
-pub async fn sqlite(pool: &SqlitePool) -> Result<(), sqlx::Error> {
-    sqlx::raw_sql(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
-    )
-    .execute(pool)
-    .await?;
-    for (version, sql) in SQLITE {
-        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+pub async fn run(pool: &AnyPool, backend: Backend) -> Result<(), sqlx::Error> {
+    let (set, begin) = match backend {
+        Backend::Sqlite => (SQLITE, "BEGIN IMMEDIATE"),
+        // Replicas starting together: one migrates, the others wait on the lock, then skip.
+        Backend::Postgres => (POSTGRES, "BEGIN"),
+    };
+    sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+        .execute(pool)
+        .await?;
+    for (version, sql) in set {
+        let mut tx = pool.begin_with(begin).await?;
+        if backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(72217)")
+                .execute(&mut *tx)
+                .await?;
+        }
         let done: Option<i64> =
-            sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = ?")
+            sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
                 .bind(version)
                 .fetch_optional(&mut *tx)
                 .await?;
         if done.is_none() {
-            sqlx::raw_sql(*sql).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, strftime('%s','now'))")
+            sqlx::raw_sql(AssertSqlSafe(*sql)).execute(&mut *tx).await?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
                 .bind(version)
+                .bind(i64::try_from(now).unwrap_or(0))
                 .execute(&mut *tx)
                 .await?;
             tracing::info!(version, "applied migration");

@@ -8,21 +8,21 @@ use ack_domain::task::{
 };
 use ack_domain::{AddonName, ClusterId, DomainError, TaskId};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 fn corrupt(what: &str, value: &str) -> DomainError {
     DomainError::Internal(format!("stored {what} {value:?} does not parse"))
 }
 
-fn get<'r, T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>>(
-    row: &'r SqliteRow,
+fn get<'r, T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>>(
+    row: &'r AnyRow,
     col: &str,
 ) -> Result<T, DomainError> {
     row.try_get(col)
         .map_err(|e| DomainError::Internal(format!("column {col}: {e}")))
 }
 
-pub fn cluster(row: &SqliteRow) -> Result<Cluster, DomainError> {
+pub fn cluster(row: &AnyRow) -> Result<Cluster, DomainError> {
     let vswitch: String = get(row, "vswitch_ids")?;
     Ok(Cluster {
         id: ClusterId::parse(&get::<String>(row, "cluster_id")?)?,
@@ -44,7 +44,7 @@ pub fn cluster(row: &SqliteRow) -> Result<Cluster, DomainError> {
     })
 }
 
-pub fn instance(row: &SqliteRow) -> Result<AddonInstance, DomainError> {
+pub fn instance(row: &AnyRow) -> Result<AddonInstance, DomainError> {
     let state: String = get(row, "state")?;
     Ok(AddonInstance {
         cluster_id: ClusterId::parse(&get::<String>(row, "cluster_id")?)?,
@@ -57,7 +57,7 @@ pub fn instance(row: &SqliteRow) -> Result<AddonInstance, DomainError> {
     })
 }
 
-pub fn addon_status(row: &SqliteRow) -> Result<AddonTaskStatus, DomainError> {
+pub fn addon_status(row: &AnyRow) -> Result<AddonTaskStatus, DomainError> {
     let status: String = get(row, "status")?;
     Ok(AddonTaskStatus {
         cluster_id: ClusterId::parse(&get::<String>(row, "cluster_id")?)?,
@@ -66,13 +66,13 @@ pub fn addon_status(row: &SqliteRow) -> Result<AddonTaskStatus, DomainError> {
         status: UpgradeStatus::parse(&status).ok_or_else(|| corrupt("upgrade status", &status))?,
         created_at: get(row, "created_at")?,
         finished_at: get(row, "finished_at")?,
-        is_canceled: get(row, "is_canceled")?,
+        is_canceled: get::<i64>(row, "is_canceled")? != 0,
         message: get(row, "message")?,
     })
 }
 
 /// The task row; its add-ons and events are read separately.
-pub fn task(row: &SqliteRow) -> Result<Task, DomainError> {
+pub fn task(row: &AnyRow) -> Result<Task, DomainError> {
     let state: String = get(row, "state")?;
     let control: String = get(row, "control")?;
     let stages: String = get(row, "stages")?;
@@ -101,7 +101,7 @@ pub fn task(row: &SqliteRow) -> Result<Task, DomainError> {
     })
 }
 
-pub fn task_addon(row: &SqliteRow) -> Result<TaskAddon, DomainError> {
+pub fn task_addon(row: &AnyRow) -> Result<TaskAddon, DomainError> {
     let op: String = get(row, "operation")?;
     Ok(TaskAddon {
         component: AddonName::parse(&get::<String>(row, "component")?)?,
@@ -112,7 +112,7 @@ pub fn task_addon(row: &SqliteRow) -> Result<TaskAddon, DomainError> {
     })
 }
 
-pub fn event(row: &SqliteRow) -> Result<Event, DomainError> {
+pub fn event(row: &AnyRow) -> Result<Event, DomainError> {
     Ok(Event {
         action: get(row, "action")?,
         level: get(row, "level")?,

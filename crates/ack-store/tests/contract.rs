@@ -661,6 +661,72 @@ async fn sqlite_store_contract() {
     );
 }
 
+/// A fresh database on the PostgreSQL server at `ACK_ADDONS_PG_URL` (default: the local one with
+/// trust auth). Without a server the test is skipped, except under `CI=true`, where it fails.
+async fn fresh_postgres() -> Option<String> {
+    use sqlx::Executor;
+    let base = std::env::var("ACK_ADDONS_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    sqlx::any::install_default_drivers();
+    let admin = match sqlx::AnyPool::connect(&base).await {
+        Ok(p) => p,
+        Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("CI needs PostgreSQL at {base}: {e}")
+        }
+        Err(e) => {
+            eprintln!("SKIPPED: no PostgreSQL at {base} ({e})");
+            return None;
+        }
+    };
+    let name = format!("ack_contract_{}", std::process::id());
+    admin
+        .execute(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name}"
+        )))
+        .await
+        .unwrap();
+    admin
+        .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .await
+        .unwrap();
+    let (prefix, _) = base.rsplit_once('/').unwrap();
+    Some(format!("{prefix}/{name}"))
+}
+
+#[tokio::test]
+async fn postgres_store_contract() {
+    let Some(url) = fresh_postgres().await else {
+        return;
+    };
+    suite(Store::connect(&url).await.unwrap()).await;
+    let reopened = Store::connect(&url).await.unwrap();
+    assert_eq!(
+        reopened
+            .list_clusters("acct", &ClusterFilter::default(), 1, 10)
+            .await
+            .unwrap()
+            .1,
+        4
+    );
+    assert_eq!(reopened.backend(), ack_store::Backend::Postgres);
+    reopened.close().await;
+    drop_postgres(&url).await;
+}
+
+async fn drop_postgres(url: &str) {
+    use sqlx::Executor;
+    let (prefix, name) = url.rsplit_once('/').unwrap();
+    let admin = sqlx::AnyPool::connect(&format!("{prefix}/postgres"))
+        .await
+        .unwrap();
+    admin
+        .execute(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn refuses_urls_it_cannot_serve() {
     assert!(Store::connect("mysql://x").await.is_err());

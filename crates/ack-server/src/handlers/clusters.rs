@@ -105,7 +105,7 @@ pub async fn create(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
     st.store
         .start_task(&task, TaskStart::CreateCluster(&cluster))
         .await?;
-    st.signals.wake();
+    super::task_runnable(st).await;
     Reply::json(&TaskStarted {
         cluster_id: cluster.id.to_string(),
         request_id: ctx.request_id.clone(),
@@ -190,7 +190,7 @@ pub async fn delete(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
     let id = ctx.cluster_id()?;
     let task = Task::new(&ctx.account, &id, "cluster_delete", ctx.now, Vec::new());
     st.store.start_task(&task, TaskStart::DeleteCluster).await?;
-    st.signals.wake();
+    super::task_runnable(st).await;
     Reply::json(&TaskStarted {
         cluster_id: id.to_string(),
         request_id: ctx.request_id.clone(),

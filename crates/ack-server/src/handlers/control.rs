@@ -15,8 +15,12 @@ async fn apply(
     req: ControlRequest,
 ) -> Result<Reply, ApiError> {
     match st.store.control(&ctx.account, id, req, ctx.now).await? {
-        ControlEffect::Requested if req == ControlRequest::Cancel => st.signals.interrupt(id),
-        ControlEffect::Resumed => st.signals.wake(),
+        ControlEffect::Requested if req == ControlRequest::Cancel => {
+            // The runner may be in this process or in another replica.
+            st.signals.interrupt(id);
+            st.store.notify_cancel(id.as_str()).await;
+        }
+        ControlEffect::Resumed => super::task_runnable(st).await,
         ControlEffect::Requested | ControlEffect::Done => {}
     }
     Ok(Reply::empty())

@@ -70,7 +70,7 @@ async fn start(
         addons,
     );
     st.store.start_task(&task, TaskStart::Addons).await?;
-    st.signals.wake();
+    super::task_runnable(st).await;
     Reply::json(&TaskStarted {
         cluster_id: id.to_string(),
         request_id: ctx.request_id.clone(),

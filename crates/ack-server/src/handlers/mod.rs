@@ -49,3 +49,10 @@ pub async fn dispatch(st: &AppState, action: Action, ctx: &Ctx) -> Result<Reply,
         Action::ClearFaults => emulator::clear(st, ctx).await,
     }
 }
+
+/// A task became runnable: wake this process's engine and, through the database, every other
+/// replica's.
+async fn task_runnable(st: &AppState) {
+    st.signals.wake();
+    st.store.notify_tasks().await;
+}

@@ -53,7 +53,8 @@ CREATE TABLE addon_status (
 -- A task is claimed with a lease; `next_stage` counts completed stages, and moves only forward,
 -- once per stage, so a stage is recorded at most once whatever crashes.
 CREATE TABLE tasks (
-    task_id       TEXT PRIMARY KEY,
+    seq           INTEGER PRIMARY KEY, -- insertion order (rowid)
+    task_id       TEXT NOT NULL UNIQUE,
     account       TEXT NOT NULL,
     cluster_id    TEXT NOT NULL,
     task_type     TEXT NOT NULL,
@@ -83,6 +84,7 @@ CREATE TABLE task_addons (
     to_version   TEXT NOT NULL,
     config       TEXT,
     live         INTEGER NOT NULL,
+    position     INTEGER NOT NULL,
     PRIMARY KEY (task_id, component)
 );
 CREATE UNIQUE INDEX task_addons_one_live ON task_addons (cluster_id, component) WHERE live = 1;
@@ -110,3 +112,10 @@ CREATE TABLE faults (
     error_code TEXT NOT NULL,
     message    TEXT NOT NULL
 );
+
+-- Signature nonces seen within the replay window (used when several replicas share a database).
+CREATE TABLE nonces (
+    nonce   TEXT PRIMARY KEY,
+    seen_at INTEGER NOT NULL
+);
+CREATE INDEX nonces_by_age ON nonces (seen_at);

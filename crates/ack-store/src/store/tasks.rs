@@ -1,12 +1,12 @@
 //! Tasks: starting one (with everything it changes at once), claiming with a lease, recording
 //! stages, and finishing exactly once.
 
-use super::{Res, Store, conflict_or, fetch_cluster, insert_clusters};
+use super::{Backend, Res, Store, conflict_or, fetch_cluster, insert_clusters};
 use crate::{rows, unavailable};
 use ack_domain::cluster::Cluster;
 use ack_domain::task::{Event, Fault, Outcome, Stage, Task, TaskAddon, TaskSummary, UpgradeStatus};
 use ack_domain::{ClusterId, DomainError, TaskId};
-use sqlx::{Sqlite, SqliteConnection, Transaction};
+use sqlx::{Any, AnyConnection, Transaction};
 
 /// What a new task does to clusters besides its add-ons.
 pub enum TaskStart<'a> {
@@ -61,7 +61,7 @@ impl Store {
             TaskStart::DeleteCluster => {
                 let c = fetch_cluster(&mut tx, &task.account, &task.cluster_id).await?;
                 let live: Option<String> = sqlx::query_scalar(
-                    "SELECT task_id FROM task_addons WHERE cluster_id = ? AND live = 1 LIMIT 1",
+                    "SELECT task_id FROM task_addons WHERE cluster_id = $1 AND live = 1 LIMIT 1",
                 )
                 .bind(c.id.as_str())
                 .fetch_optional(&mut *tx)
@@ -79,7 +79,7 @@ impl Store {
                     });
                 }
                 sqlx::query(
-                    "UPDATE clusters SET state = 'deleting', updated_at = ? WHERE cluster_id = ?",
+                    "UPDATE clusters SET state = 'deleting', updated_at = $1 WHERE cluster_id = $2",
                 )
                 .bind(task.created_at)
                 .bind(c.id.as_str())
@@ -90,7 +90,7 @@ impl Store {
         }
         sqlx::query(
             "INSERT INTO tasks (task_id, account, cluster_id, task_type, state, next_stage, control, created_at, updated_at, stages)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(task.id.as_str())
         .bind(&task.account)
@@ -105,8 +105,8 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(unavailable)?;
-        for a in &task.addons {
-            start_addon(&mut tx, task, a).await?;
+        for (position, a) in task.addons.iter().enumerate() {
+            start_addon(&mut tx, task, position, a).await?;
         }
         append_events(&mut tx, &task.id, &task.events).await?;
         tx.commit().await.map_err(unavailable)
@@ -120,18 +120,28 @@ impl Store {
         lease_until: i64,
         limit: u32,
     ) -> Res<Vec<TaskId>> {
-        let ids: Vec<String> = sqlx::query_scalar(
-            "UPDATE tasks SET lease_owner = ?, lease_until = ? WHERE task_id IN (
-                SELECT task_id FROM tasks WHERE state = 'running' AND (lease_until IS NULL OR lease_until < ?)
-                ORDER BY created_at, rowid LIMIT ?) RETURNING task_id",
-        )
-        .bind(owner)
-        .bind(lease_until)
-        .bind(now)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(unavailable)?;
+        // PostgreSQL: replicas claim concurrently, so rows another claim holds are skipped, not
+        // waited for. SQLite: one writer at a time already.
+        let sql = match self.backend {
+            Backend::Postgres => {
+                "UPDATE tasks SET lease_owner = $1, lease_until = $2 WHERE task_id IN (
+                SELECT task_id FROM tasks WHERE state = 'running' AND (lease_until IS NULL OR lease_until < $3)
+                ORDER BY created_at, seq LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING task_id"
+            }
+            Backend::Sqlite => {
+                "UPDATE tasks SET lease_owner = $1, lease_until = $2 WHERE task_id IN (
+                SELECT task_id FROM tasks WHERE state = 'running' AND (lease_until IS NULL OR lease_until < $3)
+                ORDER BY created_at, seq LIMIT $4) RETURNING task_id"
+            }
+        };
+        let ids: Vec<String> = sqlx::query_scalar(sql)
+            .bind(owner)
+            .bind(lease_until)
+            .bind(now)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?;
         ids.iter()
             .map(|i| {
                 TaskId::parse(i).map_err(|_| DomainError::Internal(format!("stored task id {i:?}")))
@@ -151,7 +161,7 @@ impl Store {
     }
 
     pub async fn renew_lease(&self, id: &TaskId, owner: &str, lease_until: i64) -> Res<bool> {
-        let r = sqlx::query("UPDATE tasks SET lease_until = ? WHERE task_id = ? AND lease_owner = ? AND state = 'running'")
+        let r = sqlx::query("UPDATE tasks SET lease_until = $1 WHERE task_id = $2 AND lease_owner = $3 AND state = 'running'")
             .bind(lease_until)
             .bind(id.as_str())
             .bind(owner)
@@ -186,8 +196,8 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let idx = i64::try_from(index).unwrap_or(i64::MAX);
         let r = sqlx::query(
-            "UPDATE tasks SET next_stage = ? + 1, stages = ?, updated_at = ?, lease_until = ?
-             WHERE task_id = ? AND next_stage = ? AND state = 'running' AND lease_owner = ?",
+            "UPDATE tasks SET next_stage = $1 + 1, stages = $2, updated_at = $3, lease_until = $4
+             WHERE task_id = $5 AND next_stage = $6 AND state = 'running' AND lease_owner = $7",
         )
         .bind(idx)
         .bind(json(&stages)?)
@@ -211,8 +221,8 @@ impl Store {
     pub async fn pause_now(&self, id: &TaskId, owner: &str, now: i64) -> Res<bool> {
         let mut tx = self.write_tx().await?;
         let r = sqlx::query(
-            "UPDATE tasks SET state = 'paused', control = '', lease_owner = NULL, lease_until = NULL, updated_at = ?
-             WHERE task_id = ? AND state = 'running' AND control = 'pause' AND lease_owner = ?",
+            "UPDATE tasks SET state = 'paused', control = '', lease_owner = NULL, lease_until = NULL, updated_at = $1
+             WHERE task_id = $2 AND state = 'running' AND control = 'pause' AND lease_owner = $3",
         )
         .bind(now)
         .bind(id.as_str())
@@ -278,14 +288,14 @@ impl Store {
         page_size: u32,
     ) -> Res<(Vec<TaskSummary>, u64)> {
         let total: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM tasks WHERE account = ? AND cluster_id = ?")
+            sqlx::query_scalar("SELECT COUNT(*) FROM tasks WHERE account = $1 AND cluster_id = $2")
                 .bind(account)
                 .bind(cluster.as_str())
                 .fetch_one(&self.pool)
                 .await
                 .map_err(unavailable)?;
         let rows = sqlx::query(
-            "SELECT * FROM tasks WHERE account = ? AND cluster_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?",
+            "SELECT * FROM tasks WHERE account = $1 AND cluster_id = $2 ORDER BY created_at DESC, seq DESC LIMIT $3 OFFSET $4",
         )
         .bind(account)
         .bind(cluster.as_str())
@@ -311,7 +321,7 @@ impl Store {
     }
 
     pub async fn add_fault(&self, account: &str, f: &Fault) -> Res<()> {
-        sqlx::query("INSERT INTO faults (account, cluster_id, component, operation, stage, error_code, message) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO faults (account, cluster_id, component, operation, stage, error_code, message) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(account)
             .bind(f.cluster_id.as_str())
             .bind(&f.component)
@@ -326,7 +336,7 @@ impl Store {
     }
 
     pub async fn clear_faults(&self, account: &str) -> Res<u64> {
-        let r = sqlx::query("DELETE FROM faults WHERE account = ?")
+        let r = sqlx::query("DELETE FROM faults WHERE account = $1")
             .bind(account)
             .execute(&self.pool)
             .await
@@ -342,8 +352,8 @@ impl Store {
         stage: &str,
     ) -> Res<Option<(String, String)>> {
         sqlx::query_as(
-            "DELETE FROM faults WHERE fault_id = (SELECT fault_id FROM faults WHERE account = ? AND cluster_id = ?
-               AND (component = ? OR component = '') AND operation = ? AND stage = ? ORDER BY fault_id LIMIT 1)
+            "DELETE FROM faults WHERE fault_id = (SELECT fault_id FROM faults WHERE account = $1 AND cluster_id = $2
+               AND (component = $3 OR component = '') AND operation = $4 AND stage = $5 ORDER BY fault_id LIMIT 1)
              RETURNING error_code, message",
         )
         .bind(&task.account)
@@ -357,16 +367,37 @@ impl Store {
     }
 }
 
-async fn start_addon(tx: &mut Transaction<'_, Sqlite>, task: &Task, a: &TaskAddon) -> Res<()> {
+async fn start_addon(
+    tx: &mut Transaction<'_, Any>,
+    task: &Task,
+    position: usize,
+    a: &TaskAddon,
+) -> Res<()> {
     use ack_domain::task::Operation as Op;
     let (cid, name, now) = (
         task.cluster_id.as_str(),
         a.component.as_str(),
         task.created_at,
     );
+    // Name the task in the way first; the unique index still decides a race between two starts
+    // (after a failed statement PostgreSQL accepts no more in the transaction, so look before).
+    let live: Option<String> = sqlx::query_scalar(
+        "SELECT task_id FROM task_addons WHERE cluster_id = $1 AND component = $2 AND live = 1",
+    )
+    .bind(cid)
+    .bind(name)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(unavailable)?;
+    if let Some(task) = live {
+        return Err(DomainError::AddonBusy {
+            name: name.to_string(),
+            task,
+        });
+    }
     let ins = sqlx::query(
-        "INSERT INTO task_addons (task_id, cluster_id, component, operation, from_version, to_version, config, live)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
+        "INSERT INTO task_addons (task_id, cluster_id, component, operation, from_version, to_version, config, live, position)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8)",
     )
     .bind(task.id.as_str())
     .bind(cid)
@@ -375,19 +406,14 @@ async fn start_addon(tx: &mut Transaction<'_, Sqlite>, task: &Task, a: &TaskAddo
     .bind(&a.from_version)
     .bind(&a.to_version)
     .bind(&a.config)
+    .bind(i64::try_from(position).unwrap_or(i64::MAX))
     .execute(&mut **tx)
     .await;
     if let Err(e) = ins {
         if matches!(&e, sqlx::Error::Database(d) if d.is_unique_violation()) {
-            let live: Option<String> = sqlx::query_scalar("SELECT task_id FROM task_addons WHERE cluster_id = ? AND component = ? AND live = 1")
-                .bind(cid)
-                .bind(name)
-                .fetch_optional(&mut **tx)
-                .await
-                .map_err(unavailable)?;
             return Err(DomainError::AddonBusy {
                 name: name.to_string(),
-                task: live.unwrap_or_default(),
+                task: "started concurrently".into(),
             });
         }
         return Err(unavailable(e));
@@ -395,7 +421,7 @@ async fn start_addon(tx: &mut Transaction<'_, Sqlite>, task: &Task, a: &TaskAddo
     if a.operation == Op::Install {
         sqlx::query(
             "INSERT INTO addon_instances (cluster_id, name, version, config, state, created_at, updated_at)
-             VALUES (?, ?, ?, ?, 'initial', ?, ?)",
+             VALUES ($1, $2, $3, $4, 'initial', $5, $6)",
         )
         .bind(cid)
         .bind(name)
@@ -415,7 +441,7 @@ async fn start_addon(tx: &mut Transaction<'_, Sqlite>, task: &Task, a: &TaskAddo
             Op::Modify => "updating",
             _ => "deleting",
         };
-        let r = sqlx::query("UPDATE addon_instances SET state = ?, updated_at = ? WHERE cluster_id = ? AND name = ?")
+        let r = sqlx::query("UPDATE addon_instances SET state = $1, updated_at = $2 WHERE cluster_id = $3 AND name = $4")
             .bind(state)
             .bind(now)
             .bind(cid)
@@ -429,7 +455,7 @@ async fn start_addon(tx: &mut Transaction<'_, Sqlite>, task: &Task, a: &TaskAddo
     }
     sqlx::query(
         "INSERT INTO addon_status (cluster_id, component, task_id, status, created_at, finished_at, is_canceled, message)
-         VALUES (?, ?, ?, ?, ?, NULL, 0, '')
+         VALUES ($1, $2, $3, $4, $5, NULL, 0, '')
          ON CONFLICT (cluster_id, component) DO UPDATE SET task_id = excluded.task_id, status = excluded.status,
            created_at = excluded.created_at, finished_at = NULL, is_canceled = 0, message = ''",
     )
@@ -445,11 +471,11 @@ async fn start_addon(tx: &mut Transaction<'_, Sqlite>, task: &Task, a: &TaskAddo
 }
 
 pub(crate) async fn load(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     account: Option<&str>,
     id: &TaskId,
 ) -> Res<Task> {
-    let row = sqlx::query("SELECT * FROM tasks WHERE task_id = ?")
+    let row = sqlx::query("SELECT * FROM tasks WHERE task_id = $1")
         .bind(id.as_str())
         .fetch_optional(&mut *conn)
         .await
@@ -458,7 +484,7 @@ pub(crate) async fn load(
         Some(t) if account.is_none_or(|a| a == t.account) => t,
         _ => return Err(DomainError::TaskNotFound(id.to_string())),
     };
-    task.addons = sqlx::query("SELECT * FROM task_addons WHERE task_id = ? ORDER BY rowid")
+    task.addons = sqlx::query("SELECT * FROM task_addons WHERE task_id = $1 ORDER BY position")
         .bind(id.as_str())
         .fetch_all(&mut *conn)
         .await
@@ -466,7 +492,7 @@ pub(crate) async fn load(
         .iter()
         .map(rows::task_addon)
         .collect::<Res<_>>()?;
-    task.events = sqlx::query("SELECT * FROM task_events WHERE task_id = ? ORDER BY seq")
+    task.events = sqlx::query("SELECT * FROM task_events WHERE task_id = $1 ORDER BY seq")
         .bind(id.as_str())
         .fetch_all(&mut *conn)
         .await
@@ -478,7 +504,7 @@ pub(crate) async fn load(
 }
 
 pub(crate) async fn append_events(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     id: &TaskId,
     events: &[Event],
 ) -> Res<()> {
@@ -486,14 +512,14 @@ pub(crate) async fn append_events(
         return Ok(());
     }
     let mut seq: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM task_events WHERE task_id = ?")
+        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM task_events WHERE task_id = $1")
             .bind(id.as_str())
             .fetch_one(&mut **tx)
             .await
             .map_err(unavailable)?;
     for e in events {
         seq += 1;
-        sqlx::query("INSERT INTO task_events (task_id, seq, action, level, message, reason, source, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO task_events (task_id, seq, action, level, message, reason, source, timestamp) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(id.as_str())
             .bind(seq)
             .bind(&e.action)
@@ -512,15 +538,15 @@ pub(crate) async fn append_events(
 /// Sets the upgrade-status word of every add-on the task changes; `None` restores each one's
 /// in-flight word (after a resume).
 pub(crate) async fn set_live_status(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     id: &TaskId,
     status: Option<UpgradeStatus>,
 ) -> Res<()> {
-    let conn: &mut SqliteConnection = tx;
+    let conn: &mut AnyConnection = tx;
     let task = load(conn, None, id).await?;
     for a in &task.addons {
         let s = status.unwrap_or_else(|| a.operation.in_flight_status());
-        sqlx::query("UPDATE addon_status SET status = ? WHERE cluster_id = ? AND component = ? AND task_id = ?")
+        sqlx::query("UPDATE addon_status SET status = $1 WHERE cluster_id = $2 AND component = $3 AND task_id = $4")
             .bind(s.as_str())
             .bind(task.cluster_id.as_str())
             .bind(a.component.as_str())
@@ -534,7 +560,7 @@ pub(crate) async fn set_live_status(
 
 /// The guarded end of a task and everything it means, inside the caller's transaction.
 pub(crate) async fn finish_in(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     id: &TaskId,
     guard: FinishGuard<'_>,
     outcome: &Outcome,
@@ -550,14 +576,14 @@ pub(crate) async fn finish_in(
     macro_rules! finish_sql {
         ($guard:literal) => {
             concat!(
-                "UPDATE tasks SET state = ?, control = '', lease_owner = NULL, lease_until = NULL, finished_at = ?,
-                 updated_at = ?, error_code = ?, error_message = ?, stages = ? WHERE task_id = ? AND ",
+                "UPDATE tasks SET state = $1, control = '', lease_owner = NULL, lease_until = NULL, finished_at = $2,
+                 updated_at = $3, error_code = $4, error_message = $5, stages = $6 WHERE task_id = $7 AND ",
                 $guard
             )
         };
     }
     let q = match guard {
-        FinishGuard::Lease(_) => sqlx::query(finish_sql!("state = 'running' AND lease_owner = ?")),
+        FinishGuard::Lease(_) => sqlx::query(finish_sql!("state = 'running' AND lease_owner = $8")),
         FinishGuard::Paused => sqlx::query(finish_sql!("state = 'paused'")),
     };
     let mut q = q
@@ -579,7 +605,7 @@ pub(crate) async fn finish_in(
     {
         return Ok(false);
     }
-    let conn: &mut SqliteConnection = tx;
+    let conn: &mut AnyConnection = tx;
     let task = load(conn, None, id).await?;
     let cid = task.cluster_id.as_str();
     let success = *outcome == Outcome::Success;
@@ -587,7 +613,7 @@ pub(crate) async fn finish_in(
         let name = a.component.as_str();
         match (a.operation, success) {
             (Op::Uninstall, true) | (Op::Install, false) => {
-                sqlx::query("DELETE FROM addon_instances WHERE cluster_id = ? AND name = ?")
+                sqlx::query("DELETE FROM addon_instances WHERE cluster_id = $1 AND name = $2")
                     .bind(cid)
                     .bind(name)
                     .execute(&mut *conn)
@@ -595,7 +621,7 @@ pub(crate) async fn finish_in(
                     .map_err(unavailable)?;
             }
             (Op::Install, true) => {
-                sqlx::query("UPDATE addon_instances SET state = 'active', updated_at = ? WHERE cluster_id = ? AND name = ?")
+                sqlx::query("UPDATE addon_instances SET state = 'active', updated_at = $1 WHERE cluster_id = $2 AND name = $3")
                     .bind(now)
                     .bind(cid)
                     .bind(name)
@@ -605,8 +631,8 @@ pub(crate) async fn finish_in(
             }
             (Op::Upgrade | Op::Modify, true) => {
                 sqlx::query(
-                    "UPDATE addon_instances SET state = 'active', version = ?, config = COALESCE(?, config), updated_at = ?
-                     WHERE cluster_id = ? AND name = ?",
+                    "UPDATE addon_instances SET state = 'active', version = $1, config = COALESCE($2, config), updated_at = $3
+                     WHERE cluster_id = $4 AND name = $5",
                 )
                 .bind(&a.to_version)
                 .bind(&a.config)
@@ -619,7 +645,7 @@ pub(crate) async fn finish_in(
             }
             // A failed or canceled change leaves the add-on as it was, active.
             (Op::Upgrade | Op::Modify | Op::Uninstall, false) => {
-                sqlx::query("UPDATE addon_instances SET state = 'active', updated_at = ? WHERE cluster_id = ? AND name = ?")
+                sqlx::query("UPDATE addon_instances SET state = 'active', updated_at = $1 WHERE cluster_id = $2 AND name = $3")
                     .bind(now)
                     .bind(cid)
                     .bind(name)
@@ -629,12 +655,12 @@ pub(crate) async fn finish_in(
             }
         }
         sqlx::query(
-            "UPDATE addon_status SET status = ?, finished_at = ?, is_canceled = ?, message = ?
-             WHERE cluster_id = ? AND component = ? AND task_id = ?",
+            "UPDATE addon_status SET status = $1, finished_at = $2, is_canceled = $3, message = $4
+             WHERE cluster_id = $5 AND component = $6 AND task_id = $7",
         )
         .bind(outcome.upgrade_status().as_str())
         .bind(now)
-        .bind(matches!(outcome, Outcome::Canceled(_)))
+        .bind(i64::from(matches!(outcome, Outcome::Canceled(_))))
         .bind(outcome.message())
         .bind(cid)
         .bind(name)
@@ -643,14 +669,14 @@ pub(crate) async fn finish_in(
         .await
         .map_err(unavailable)?;
     }
-    sqlx::query("UPDATE task_addons SET live = 0 WHERE task_id = ?")
+    sqlx::query("UPDATE task_addons SET live = 0 WHERE task_id = $1")
         .bind(id.as_str())
         .execute(&mut *conn)
         .await
         .map_err(unavailable)?;
     match (task.task_type.as_str(), success) {
         ("cluster_create", ok) => {
-            sqlx::query("UPDATE clusters SET state = ?, updated_at = ? WHERE cluster_id = ?")
+            sqlx::query("UPDATE clusters SET state = $1, updated_at = $2 WHERE cluster_id = $3")
                 .bind(if ok { "running" } else { "failed" })
                 .bind(now)
                 .bind(cid)
@@ -659,7 +685,7 @@ pub(crate) async fn finish_in(
                 .map_err(unavailable)?;
         }
         ("cluster_delete", true) => {
-            sqlx::query("DELETE FROM clusters WHERE cluster_id = ?")
+            sqlx::query("DELETE FROM clusters WHERE cluster_id = $1")
                 .bind(cid)
                 .execute(&mut *conn)
                 .await
@@ -667,7 +693,7 @@ pub(crate) async fn finish_in(
         }
         ("cluster_delete", false) => {
             sqlx::query(
-                "UPDATE clusters SET state = 'running', updated_at = ? WHERE cluster_id = ?",
+                "UPDATE clusters SET state = 'running', updated_at = $1 WHERE cluster_id = $2",
             )
             .bind(now)
             .bind(cid)

@@ -35,7 +35,7 @@ impl Store {
     ) -> Res<ControlEffect> {
         let mut tx = self.write_tx().await?;
         let row: Option<(String, String)> =
-            sqlx::query_as("SELECT state, control FROM tasks WHERE task_id = ? AND account = ?")
+            sqlx::query_as("SELECT state, control FROM tasks WHERE task_id = $1 AND account = $2")
                 .bind(id.as_str())
                 .bind(account)
                 .fetch_optional(&mut *tx)
@@ -54,7 +54,7 @@ impl Store {
             action: action.into(),
         };
         let set_control = |c: Control| {
-            sqlx::query("UPDATE tasks SET control = ?, updated_at = ? WHERE task_id = ?")
+            sqlx::query("UPDATE tasks SET control = $1, updated_at = $2 WHERE task_id = $3")
                 .bind(c.as_str())
                 .bind(now)
                 .bind(id.as_str())
@@ -85,7 +85,7 @@ impl Store {
                 ControlEffect::Requested
             }
             (ControlRequest::Resume, TaskState::Paused) => {
-                sqlx::query("UPDATE tasks SET state = 'running', control = '', lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE task_id = ?")
+                sqlx::query("UPDATE tasks SET state = 'running', control = '', lease_owner = NULL, lease_until = NULL, updated_at = $1 WHERE task_id = $2")
                     .bind(now)
                     .bind(id.as_str())
                     .execute(&mut *tx)
@@ -128,7 +128,7 @@ impl Store {
             }
             (ControlRequest::Cancel, TaskState::Paused) => {
                 let stages: String =
-                    sqlx::query_scalar("SELECT stages FROM tasks WHERE task_id = ?")
+                    sqlx::query_scalar("SELECT stages FROM tasks WHERE task_id = $1")
                         .bind(id.as_str())
                         .fetch_one(&mut *tx)
                         .await
@@ -178,7 +178,7 @@ impl Store {
     ) -> Res<Option<TaskId>> {
         let id: Option<String> = sqlx::query_scalar(
             "SELECT a.task_id FROM task_addons a JOIN tasks t ON t.task_id = a.task_id
-             WHERE a.cluster_id = ? AND a.component = ? AND a.live = 1 AND t.account = ?",
+             WHERE a.cluster_id = $1 AND a.component = $2 AND a.live = 1 AND t.account = $3",
         )
         .bind(cluster.as_str())
         .bind(component.as_str())

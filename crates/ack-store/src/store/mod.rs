@@ -1,0 +1,450 @@
+//! The store over one pool of either back end: an embedded SQLite file (WAL journal, foreign keys
+//! on, one process) or a shared PostgreSQL (several replicas). The SQL is written once, with
+//! `$n` placeholders both back ends accept; the few statements that differ say so.
+
+pub mod control;
+pub mod tasks;
+
+use crate::{ClusterAddons, ClusterFilter, StoredKey, migrate, rows, unavailable};
+use ack_domain::cluster::Cluster;
+use ack_domain::instance::AddonInstance;
+use ack_domain::{ClusterId, DomainError};
+use sqlx::any::AnyPoolOptions;
+use sqlx::{Any, AnyPool, AssertSqlSafe, Executor, Transaction};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) pool: AnyPool,
+    pub(crate) backend: Backend,
+    url: String,
+}
+
+pub(crate) type Res<T> = Result<T, DomainError>;
+
+impl Store {
+    /// Opens (creating if missing) and migrates the database at `url`: `sqlite://PATH` or
+    /// `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Self, String> {
+        sqlx::any::install_default_drivers();
+        let (backend, conn_url) = if url.starts_with("sqlite:") {
+            // Create the file if missing.
+            let u = if url.contains('?') {
+                url.to_string()
+            } else {
+                format!("{url}?mode=rwc")
+            };
+            (Backend::Sqlite, u)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            (Backend::Postgres, url.to_string())
+        } else {
+            return Err(format!(
+                "unsupported database URL {url:?}: use sqlite://PATH or postgres://…"
+            ));
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 16 })
+            // Fail fast while the database is away: callers answer 503 and retry.
+            .acquire_timeout(Duration::from_secs(3))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL with synchronous=NORMAL keeps every committed transaction through a
+                        // process crash; busy_timeout makes writers queue instead of failing.
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;")
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&conn_url)
+            .await
+            .map_err(|e| format!("opening {url}: {e}"))?;
+        migrate::run(&pool, backend)
+            .await
+            .map_err(|e| format!("migrating {url}: {e}"))?;
+        Ok(Self {
+            pool,
+            backend,
+            url: url.to_string(),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL it was opened with (for a LISTEN connection of its own).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// A transaction that writes. On SQLite it takes the write lock up front, so it waits its turn
+    /// (busy_timeout) instead of failing when a read turns into a write after another commit.
+    pub(crate) async fn write_tx(&self) -> Res<Transaction<'static, Any>> {
+        match self.backend {
+            Backend::Sqlite => self
+                .pool
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .map_err(unavailable),
+            Backend::Postgres => self.pool.begin().await.map_err(unavailable),
+        }
+    }
+
+    /// Records a signature nonce; false when it was seen since `not_before`. Every replica sees
+    /// the same table, so a nonce used on one is refused on all.
+    pub async fn first_use_of_nonce(&self, nonce: &str, now: i64, not_before: i64) -> Res<bool> {
+        let r = sqlx::query(
+            "INSERT INTO nonces (nonce, seen_at) VALUES ($1, $2)
+             ON CONFLICT (nonce) DO UPDATE SET seen_at = excluded.seen_at WHERE nonces.seen_at < $3",
+        )
+        .bind(nonce)
+        .bind(now)
+        .bind(not_before)
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Forgets nonces older than the window.
+    pub async fn prune_nonces(&self, not_before: i64) -> Res<u64> {
+        let r = sqlx::query("DELETE FROM nonces WHERE seen_at < $1")
+            .bind(not_before)
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(r.rows_affected())
+    }
+
+    /// Tells every replica's engine (PostgreSQL) that a task became runnable.
+    pub async fn notify_tasks(&self) {
+        if self.backend == Backend::Postgres {
+            let _ = sqlx::query("SELECT pg_notify('ack_addons_tasks', '')")
+                .execute(&self.pool)
+                .await;
+        }
+    }
+
+    /// Tells every replica to interrupt the running stage of this task (PostgreSQL).
+    pub async fn notify_cancel(&self, task: &str) {
+        if self.backend == Backend::Postgres {
+            let _ = sqlx::query("SELECT pg_notify('ack_addons_cancel', $1)")
+                .bind(task)
+                .execute(&self.pool)
+                .await;
+        }
+    }
+
+    /// Follows the PostgreSQL notifications of every replica until the process ends, calling
+    /// `on_wake` for "a task became runnable" and `on_cancel(task_id)` for "interrupt it". Does
+    /// nothing on SQLite, whose one process signals itself.
+    pub async fn listen(
+        &self,
+        on_wake: impl Fn() + Send + 'static,
+        on_cancel: impl Fn(&str) + Send + 'static,
+    ) {
+        if self.backend != Backend::Postgres {
+            return;
+        }
+        loop {
+            match sqlx::postgres::PgListener::connect(&self.url).await {
+                Ok(mut l) => {
+                    if let Err(e) = l
+                        .listen_all(["ack_addons_tasks", "ack_addons_cancel"])
+                        .await
+                    {
+                        tracing::warn!(error = %e, "LISTEN failed; polling meanwhile");
+                    } else {
+                        // A reconnect may have missed notifications: look for work at once.
+                        on_wake();
+                        loop {
+                            match l.recv().await {
+                                Ok(n) if n.channel() == "ack_addons_cancel" => {
+                                    on_cancel(n.payload())
+                                }
+                                Ok(_) => on_wake(),
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "notification connection lost; polling meanwhile");
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot LISTEN; polling meanwhile"),
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
+    /// Closes every connection, so SQLite folds its WAL back into the database file.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub async fn keys(&self) -> Res<Vec<StoredKey>> {
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT access_key_id, secret, account FROM access_keys ORDER BY created_at, access_key_id")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+        Ok(rows
+            .into_iter()
+            .map(|(access_key_id, secret, account)| StoredKey {
+                access_key_id,
+                secret,
+                account,
+            })
+            .collect())
+    }
+
+    /// Stores a key, replacing the secret and account of one with the same id.
+    pub async fn put_key(&self, key: &StoredKey, now: i64) -> Res<()> {
+        sqlx::query(
+            "INSERT INTO access_keys (access_key_id, secret, account, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (access_key_id) DO UPDATE SET secret = excluded.secret, account = excluded.account",
+        )
+        .bind(&key.access_key_id)
+        .bind(&key.secret)
+        .bind(&key.account)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        Ok(())
+    }
+
+    pub async fn cluster(&self, account: &str, id: &ClusterId) -> Res<Cluster> {
+        let mut conn = self.pool.acquire().await.map_err(unavailable)?;
+        fetch_cluster(&mut conn, account, id).await
+    }
+
+    /// The cluster with its instances and latest add-on tasks, read in one snapshot.
+    pub async fn cluster_addons(&self, account: &str, id: &ClusterId) -> Res<ClusterAddons> {
+        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        let cluster = fetch_cluster(&mut tx, account, id).await?;
+        let instances =
+            sqlx::query("SELECT * FROM addon_instances WHERE cluster_id = $1 ORDER BY name")
+                .bind(id.as_str())
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(unavailable)?
+                .iter()
+                .map(rows::instance)
+                .collect::<Res<Vec<_>>>()?;
+        let statuses =
+            sqlx::query("SELECT * FROM addon_status WHERE cluster_id = $1 ORDER BY component")
+                .bind(id.as_str())
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(unavailable)?
+                .iter()
+                .map(rows::addon_status)
+                .collect::<Res<Vec<_>>>()?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok(ClusterAddons {
+            cluster,
+            instances,
+            statuses,
+        })
+    }
+
+    /// One page of the account's clusters, oldest first, and the total that match.
+    pub async fn list_clusters(
+        &self,
+        account: &str,
+        f: &ClusterFilter,
+        page_number: u32,
+        page_size: u32,
+    ) -> Res<(Vec<Cluster>, u64)> {
+        let (where_sql, binds) = filtered(account, f);
+        let mut count = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM clusters WHERE {where_sql}"
+        )));
+        for b in &binds {
+            count = count.bind(b.clone());
+        }
+        let total: i64 = count.fetch_one(&self.pool).await.map_err(unavailable)?;
+        let n = binds.len();
+        let sql = format!(
+            "SELECT * FROM clusters WHERE {where_sql} ORDER BY created_at, cluster_id LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        );
+        let mut page = sqlx::query(AssertSqlSafe(sql));
+        for b in binds {
+            page = page.bind(b);
+        }
+        let clusters = page
+            .bind(i64::from(page_size))
+            .bind(i64::from(page_number.saturating_sub(1)) * i64::from(page_size))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?
+            .iter()
+            .map(rows::cluster)
+            .collect::<Res<Vec<_>>>()?;
+        Ok((clusters, u64::try_from(total).unwrap_or(0)))
+    }
+
+    /// Bulk load for `ack-addons import`: everything added to the returned session lands at
+    /// `commit`, or nothing does.
+    pub async fn begin_import(&self) -> Res<ImportSession> {
+        Ok(ImportSession(self.write_tx().await?))
+    }
+
+    /// One batch in its own transaction (tests and small loads).
+    pub async fn import(&self, batch: &[(Cluster, Vec<AddonInstance>)]) -> Res<()> {
+        let mut s = self.begin_import().await?;
+        s.add(batch).await?;
+        s.commit().await
+    }
+}
+
+pub struct ImportSession(Transaction<'static, Any>);
+
+impl ImportSession {
+    /// Multi-row inserts of a batch of clusters with their instances.
+    pub async fn add(&mut self, batch: &[(Cluster, Vec<AddonInstance>)]) -> Res<()> {
+        let clusters: Vec<Cluster> = batch.iter().map(|(c, _)| c.clone()).collect();
+        insert_clusters(&mut self.0, &clusters).await?;
+        let instances: Vec<AddonInstance> =
+            batch.iter().flat_map(|(_, i)| i.iter().cloned()).collect();
+        insert_instances(&mut self.0, &instances).await
+    }
+
+    pub async fn commit(self) -> Res<()> {
+        self.0.commit().await.map_err(unavailable)
+    }
+}
+
+pub(crate) async fn fetch_cluster(
+    conn: &mut sqlx::AnyConnection,
+    account: &str,
+    id: &ClusterId,
+) -> Res<Cluster> {
+    let row = sqlx::query("SELECT * FROM clusters WHERE cluster_id = $1 AND account = $2")
+        .bind(id.as_str())
+        .bind(account)
+        .fetch_optional(conn)
+        .await
+        .map_err(unavailable)?;
+    row.as_ref()
+        .map(rows::cluster)
+        .transpose()?
+        .ok_or_else(|| DomainError::ClusterNotFound(id.to_string()))
+}
+
+/// The `WHERE` clause for the account and every filter that is set, with its values.
+fn filtered(account: &str, f: &ClusterFilter) -> (String, Vec<String>) {
+    let mut sql = "account = $1".to_string();
+    let mut binds = vec![account.to_string()];
+    for (col, v) in [
+        ("name", &f.name),
+        ("cluster_type", &f.cluster_type),
+        ("cluster_spec", &f.cluster_spec),
+        ("profile", &f.profile),
+        ("region_id", &f.region_id),
+        ("cluster_id", &f.cluster_id),
+    ] {
+        if let Some(v) = v {
+            binds.push(v.clone());
+            sql.push_str(&format!(" AND {col} = ${}", binds.len()));
+        }
+    }
+    (sql, binds)
+}
+
+/// `($1, …, $cols), ($cols+1, …)` for `rows` rows.
+fn values_placeholders(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let cells: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Both back ends take this many rows of up to 15 values in one statement (SQLite allows 32766
+/// bound values, PostgreSQL 65535).
+const MAX_ROWS_PER_INSERT: usize = 2000;
+
+pub(crate) async fn insert_clusters(
+    tx: &mut Transaction<'_, Any>,
+    clusters: &[Cluster],
+) -> Res<()> {
+    for chunk in clusters.chunks(MAX_ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO clusters (cluster_id, account, name, region_id, zone_id, cluster_type, cluster_spec, profile,
+             kubernetes_version, init_version, state, vpc_id, vswitch_ids, created_at, updated_at) VALUES {}",
+            values_placeholders(chunk.len(), 15)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for c in chunk {
+            q = q
+                .bind(c.id.to_string())
+                .bind(c.account.clone())
+                .bind(c.name.clone())
+                .bind(c.region_id.clone())
+                .bind(c.zone_id.clone())
+                .bind(c.cluster_type.clone())
+                .bind(c.cluster_spec.clone())
+                .bind(c.profile.clone())
+                .bind(c.kubernetes_version.clone())
+                .bind(c.init_version.clone())
+                .bind(c.state.clone())
+                .bind(c.vpc_id.clone())
+                .bind(serde_json::to_string(&c.vswitch_ids).unwrap_or_else(|_| "[]".into()))
+                .bind(c.created_at)
+                .bind(c.updated_at);
+        }
+        q.execute(&mut **tx)
+            .await
+            .map_err(|e| conflict_or(e, "ClusterId", "a cluster with this id exists"))?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn insert_instances(
+    tx: &mut Transaction<'_, Any>,
+    instances: &[AddonInstance],
+) -> Res<()> {
+    for chunk in instances.chunks(MAX_ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO addon_instances (cluster_id, name, version, config, state, created_at, updated_at) VALUES {}",
+            values_placeholders(chunk.len(), 7)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for i in chunk {
+            q = q
+                .bind(i.cluster_id.to_string())
+                .bind(i.name.to_string())
+                .bind(i.version.clone())
+                .bind(i.config.clone())
+                .bind(i.state.as_str())
+                .bind(i.created_at)
+                .bind(i.updated_at);
+        }
+        q.execute(&mut **tx)
+            .await
+            .map_err(|e| conflict_or(e, "addons", "an add-on is listed twice"))?;
+    }
+    Ok(())
+}
+
+/// A unique-key violation is the client's doing (an id used twice); anything else is ours.
+pub(crate) fn conflict_or(e: sqlx::Error, param: &str, reason: &str) -> DomainError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => DomainError::invalid(param, reason),
+        _ => unavailable(e),
+    }
+}
