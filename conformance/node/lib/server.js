@@ -1,6 +1,6 @@
 // Starts the real ack-addons binary on a fresh SQLite file and builds official SDK clients.
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
+const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -10,9 +10,21 @@ const { $OpenApiUtil } = require('@alicloud/openapi-core');
 
 const BIN = process.env.ACK_ADDONS_BIN || path.resolve(__dirname, '../../../target/debug/ack-addons');
 
+// ACK_ADDONS_TEST_PG (e.g. postgres://postgres@127.0.0.1:5432) runs on a fresh PostgreSQL database.
+let serial = 0;
+function freshDb(tmp) {
+  const pg = process.env.ACK_ADDONS_TEST_PG;
+  if (!pg) return `sqlite://${tmp}/node.db`;
+  const name = `ack_node_${process.pid}_${serial++}`;
+  for (const sql of [`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, `CREATE DATABASE ${name}`]) {
+    execFileSync('psql', [`${pg}/postgres`, '-qAtc', sql]);
+  }
+  return `${pg}/${name}`;
+}
+
 async function startServer(extraArgs) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ack-node-'));
-  const db = process.env.ACK_ADDONS_TEST_DATABASE_URL || `sqlite://${tmp}/node.db`;
+  const db = freshDb(tmp);
   const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--database', db, '--access-key', 'testid:testsecret', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
