@@ -16,7 +16,8 @@ def run_import(path, db):
 def test_import_then_serve(tmp_path, form):
     fleet = [
         {"cluster_id": "cfleet1", "name": "prod-1", "kubernetes_version": "1.24.6-aliyun.1",
-         "addons": [{"name": "metrics-server", "version": "v0.3.9.4-ff225cd-aliyun"},
+         "addons": [{"name": "metrics-server", "version": "v0.3.9.4-ff225cd-aliyun",
+                     "last_task": {"status": "Failed", "created_at": 1609174850, "finished_at": 1609175154, "message": "boom"}},
                     {"name": "coredns", "version": "v1.9.3.10-7dfca203-aliyun", "config": "{\"replicas\": 3}"}]},
         {"cluster_id": "cfleet2", "name": "prod-2", "account": "other", "addons": []},
         {"name": "generated-id", "region_id": "cn-beijing"},
@@ -34,7 +35,9 @@ def test_import_then_serve(tmp_path, form):
             "cfleet1", models.DescribeClusterAddonsUpgradeStatusRequest(component_ids=["metrics-server", "coredns"])).body
         assert body["metrics-server"]["addon_info"]["version"] == "v0.3.9.4-ff225cd-aliyun"
         assert body["metrics-server"]["can_upgrade"] is True
-        assert body["metrics-server"]["tasks"]["status"] == ""  # imported: no task yet
+        assert body["metrics-server"]["tasks"] == {"created_at": "2020-12-28T17:00:50Z", "finished_at": "2020-12-28T17:05:54Z",
+                                                   "is_canceled": False, "status": "Failed", "message": "boom"}
+        assert body["coredns"]["tasks"]["status"] == ""  # imported without history: no task yet
         assert json.loads(c.get_cluster_addon_instance("cfleet1", "coredns").body.config) == {"replicas": 3}
         assert c.describe_cluster_detail("cfleet1").body.current_version == "1.24.6-aliyun.1"
         listed = c.describe_clusters_v1(models.DescribeClustersV1Request()).body

@@ -3,7 +3,8 @@
 
 use ack_domain::cluster::{CLUSTER_TYPES, Cluster, DEFAULT_KUBERNETES_VERSION};
 use ack_domain::instance::{AddonInstance, InstanceState};
-use ack_domain::{AddonName, Catalog, ClusterId, version};
+use ack_domain::task::{AddonTaskStatus, UpgradeStatus};
+use ack_domain::{AddonName, Catalog, ClusterId, TaskId, version};
 use ack_store::Store;
 use clap::Args;
 use serde::Deserialize;
@@ -49,6 +50,20 @@ struct FleetAddon {
     version: String,
     #[serde(default)]
     config: Option<String>,
+    /// The add-on's latest finished task, for upgrade-status history.
+    #[serde(default)]
+    last_task: Option<FleetTask>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FleetTask {
+    /// Success, Failed or Canceled.
+    status: String,
+    created_at: i64,
+    finished_at: i64,
+    #[serde(default)]
+    message: String,
 }
 
 fn default_account() -> String {
@@ -84,12 +99,16 @@ pub async fn run(args: ImportArgs) -> Result<(), String> {
         .find(|b| !b.is_ascii_whitespace());
     // One transaction for the whole file: a bad line anywhere leaves the database as it was.
     let mut session = store.begin_import().await.map_err(|e| e.to_string())?;
-    let mut flush = async |batch: &mut Vec<(Cluster, Vec<AddonInstance>)>| -> Result<(), String> {
+    let mut history = Vec::new();
+    let mut flush = async |batch: &mut Vec<(Cluster, Vec<AddonInstance>)>,
+                           history: &mut Vec<AddonTaskStatus>|
+           -> Result<(), String> {
         session
-            .add(batch)
+            .add_with_history(batch, history)
             .await
             .map_err(|e| format!("storing clusters: {e}"))?;
         batch.clear();
+        history.clear();
         Ok(())
     };
     if first == Some(b'[') {
@@ -100,12 +119,12 @@ pub async fn run(args: ImportArgs) -> Result<(), String> {
         let all: Vec<FleetCluster> =
             serde_json::from_str(&text).map_err(|e| format!("{}: {e}", args.file.display()))?;
         for (i, fc) in all.into_iter().enumerate() {
-            let entry =
-                convert(&catalog, fc, now).map_err(|e| format!("cluster #{}: {e}", i + 1))?;
+            let entry = convert(&catalog, fc, now, &mut history)
+                .map_err(|e| format!("cluster #{}: {e}", i + 1))?;
             (clusters, addons) = (clusters + 1, addons + entry.1.len());
             batch.push(entry);
             if batch.len() == BATCH {
-                flush(&mut batch).await?;
+                flush(&mut batch, &mut history).await?;
             }
         }
     } else {
@@ -116,16 +135,17 @@ pub async fn run(args: ImportArgs) -> Result<(), String> {
             }
             let fc: FleetCluster =
                 serde_json::from_str(&line).map_err(|e| format!("line {}: {e}", n + 1))?;
-            let entry = convert(&catalog, fc, now).map_err(|e| format!("line {}: {e}", n + 1))?;
+            let entry = convert(&catalog, fc, now, &mut history)
+                .map_err(|e| format!("line {}: {e}", n + 1))?;
             (clusters, addons) = (clusters + 1, addons + entry.1.len());
             batch.push(entry);
             if batch.len() == BATCH {
-                flush(&mut batch).await?;
+                flush(&mut batch, &mut history).await?;
             }
         }
     }
     if !batch.is_empty() {
-        flush(&mut batch).await?;
+        flush(&mut batch, &mut history).await?;
     }
     session
         .commit()
@@ -142,6 +162,7 @@ fn convert(
     catalog: &Catalog,
     fc: FleetCluster,
     now: i64,
+    history: &mut Vec<AddonTaskStatus>,
 ) -> Result<(Cluster, Vec<AddonInstance>), String> {
     let id = match fc.cluster_id.as_deref() {
         Some(s) => ClusterId::parse(s).map_err(|e| e.to_string())?,
@@ -174,6 +195,26 @@ fn convert(
                 .map(|m| serde_json::Value::Object(m).to_string())?,
             None => addon.default_config(),
         };
+        if let Some(t) = a.last_task {
+            let status = UpgradeStatus::parse(&t.status)
+                .filter(|s| !s.in_flight())
+                .ok_or_else(|| {
+                    format!(
+                        "last_task.status {:?} is not Success, Failed or Canceled",
+                        t.status
+                    )
+                })?;
+            history.push(AddonTaskStatus {
+                cluster_id: id.clone(),
+                component: AddonName::parse(&a.name).map_err(|e| e.to_string())?,
+                task_id: TaskId::generate(),
+                status,
+                created_at: t.created_at,
+                finished_at: Some(t.finished_at),
+                is_canceled: status == UpgradeStatus::Canceled,
+                message: t.message,
+            });
+        }
         instances.push(AddonInstance {
             cluster_id: id.clone(),
             name: AddonName::parse(&a.name).map_err(|e| e.to_string())?,

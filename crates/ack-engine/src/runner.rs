@@ -285,30 +285,38 @@ impl Engine {
         cancel: &mut watch::Receiver<bool>,
     ) -> Result<StageResult, DomainError> {
         let now = self.clock.now();
-        let kube = match self
-            .store
-            .cluster_addons(&task.account, &task.cluster_id)
-            .await
-        {
-            Ok(ca) => {
-                if name == "precheck"
-                    && let Err(message) = precheck(
-                        &self.catalog,
-                        &ca.cluster.kubernetes_version,
-                        &ca.instances,
-                        &task.addons,
-                    )
-                {
-                    return Ok(StageResult::Failed {
-                        code: "PrecheckFailed".into(),
-                        message,
-                        events: Vec::new(),
-                    });
+        // The cluster is read only when needed: for the precheck, and for a command executor's
+        // environment (the simulated one only keeps time).
+        let needs_cluster =
+            name == "precheck" || matches!(self.cfg.executor, Executor::Command { .. });
+        let kube = if needs_cluster {
+            match self
+                .store
+                .cluster_addons(&task.account, &task.cluster_id)
+                .await
+            {
+                Ok(ca) => {
+                    if name == "precheck"
+                        && let Err(message) = precheck(
+                            &self.catalog,
+                            &ca.cluster.kubernetes_version,
+                            &ca.instances,
+                            &task.addons,
+                        )
+                    {
+                        return Ok(StageResult::Failed {
+                            code: "PrecheckFailed".into(),
+                            message,
+                            events: Vec::new(),
+                        });
+                    }
+                    ca.cluster.kubernetes_version
                 }
-                ca.cluster.kubernetes_version
+                Err(DomainError::ClusterNotFound(_)) => String::new(),
+                Err(e) => return Err(e),
             }
-            Err(DomainError::ClusterNotFound(_)) => String::new(),
-            Err(e) => return Err(e),
+        } else {
+            String::new()
         };
         for a in &task.addons {
             if let Some((code, message)) = self.store.take_fault(task, a, name).await? {

@@ -8,6 +8,7 @@ pub mod tasks;
 use crate::{ClusterAddons, ClusterFilter, StoredKey, migrate, rows, unavailable};
 use ack_domain::cluster::Cluster;
 use ack_domain::instance::AddonInstance;
+use ack_domain::task::AddonTaskStatus;
 use ack_domain::{ClusterId, DomainError};
 use sqlx::any::AnyPoolOptions;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Executor, Transaction};
@@ -24,6 +25,9 @@ pub struct Store {
     pub(crate) pool: AnyPool,
     pub(crate) backend: Backend,
     url: String,
+    /// SQLite only: whether any fault may be armed, so that stages skip the fault lookup (a
+    /// write) when none is. This process is the only writer of its SQLite file.
+    pub(crate) faults_armed: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 pub(crate) type Res<T> = Result<T, DomainError>;
@@ -69,10 +73,16 @@ impl Store {
         migrate::run(&pool, backend)
             .await
             .map_err(|e| format!("migrating {url}: {e}"))?;
+        let armed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM faults")
+            .fetch_one(&pool)
+            .await
+            .map_err(|e| e.to_string())?;
+        let faults_armed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(armed > 0));
         Ok(Self {
             pool,
             backend,
             url: url.to_string(),
+            faults_armed,
         })
     }
 
@@ -227,14 +237,16 @@ impl Store {
         fetch_cluster(&mut conn, account, id).await
     }
 
-    /// The cluster with its instances and latest add-on tasks, read in one snapshot.
+    /// The cluster with its instances and latest add-on tasks. Three reads on one connection,
+    /// without a transaction: the hot path of every status call, where BEGIN and COMMIT would
+    /// double the round trips; a change landing between the reads is at worst one poll early.
     pub async fn cluster_addons(&self, account: &str, id: &ClusterId) -> Res<ClusterAddons> {
-        let mut tx = self.pool.begin().await.map_err(unavailable)?;
-        let cluster = fetch_cluster(&mut tx, account, id).await?;
+        let mut conn = self.pool.acquire().await.map_err(unavailable)?;
+        let cluster = fetch_cluster(&mut conn, account, id).await?;
         let instances =
             sqlx::query("SELECT * FROM addon_instances WHERE cluster_id = $1 ORDER BY name")
                 .bind(id.as_str())
-                .fetch_all(&mut *tx)
+                .fetch_all(&mut *conn)
                 .await
                 .map_err(unavailable)?
                 .iter()
@@ -243,13 +255,12 @@ impl Store {
         let statuses =
             sqlx::query("SELECT * FROM addon_status WHERE cluster_id = $1 ORDER BY component")
                 .bind(id.as_str())
-                .fetch_all(&mut *tx)
+                .fetch_all(&mut *conn)
                 .await
                 .map_err(unavailable)?
                 .iter()
                 .map(rows::addon_status)
                 .collect::<Res<Vec<_>>>()?;
-        tx.commit().await.map_err(unavailable)?;
         Ok(ClusterAddons {
             cluster,
             instances,
@@ -298,7 +309,7 @@ impl Store {
     /// Bulk load for `ack-addons import`: everything added to the returned session lands at
     /// `commit`, or nothing does.
     pub async fn begin_import(&self) -> Res<ImportSession> {
-        Ok(ImportSession(self.write_tx().await?))
+        Ok(ImportSession(self.write_tx().await?, self.backend))
     }
 
     /// One batch in its own transaction (tests and small loads).
@@ -309,16 +320,47 @@ impl Store {
     }
 }
 
-pub struct ImportSession(Transaction<'static, Any>);
+pub struct ImportSession(Transaction<'static, Any>, Backend);
 
 impl ImportSession {
     /// Multi-row inserts of a batch of clusters with their instances.
     pub async fn add(&mut self, batch: &[(Cluster, Vec<AddonInstance>)]) -> Res<()> {
+        self.add_with_history(batch, &[]).await
+    }
+
+    /// Also records finished tasks as each add-on's latest (upgrade-status history).
+    pub async fn add_with_history(
+        &mut self,
+        batch: &[(Cluster, Vec<AddonInstance>)],
+        history: &[AddonTaskStatus],
+    ) -> Res<()> {
         let clusters: Vec<Cluster> = batch.iter().map(|(c, _)| c.clone()).collect();
-        insert_clusters(&mut self.0, &clusters).await?;
+        insert_clusters(&mut self.0, self.1, &clusters).await?;
         let instances: Vec<AddonInstance> =
             batch.iter().flat_map(|(_, i)| i.iter().cloned()).collect();
-        insert_instances(&mut self.0, &instances).await
+        insert_instances(&mut self.0, self.1, &instances).await?;
+        for chunk in history.chunks(MAX_ROWS_PER_INSERT) {
+            let sql = format!(
+                "INSERT INTO addon_status (cluster_id, component, task_id, status, created_at, finished_at, is_canceled, message) VALUES {}",
+                values_placeholders(self.1, chunk.len(), 8)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for h in chunk {
+                q = q
+                    .bind(h.cluster_id.to_string())
+                    .bind(h.component.to_string())
+                    .bind(h.task_id.to_string())
+                    .bind(h.status.as_str())
+                    .bind(h.created_at)
+                    .bind(h.finished_at)
+                    .bind(i64::from(h.is_canceled))
+                    .bind(h.message.clone());
+            }
+            q.execute(&mut *self.0)
+                .await
+                .map_err(|e| conflict_or(e, "addons", "an add-on is listed twice"))?;
+        }
+        Ok(())
     }
 
     pub async fn commit(self) -> Res<()> {
@@ -363,11 +405,18 @@ fn filtered(account: &str, f: &ClusterFilter) -> (String, Vec<String>) {
     (sql, binds)
 }
 
-/// `($1, …, $cols), ($cols+1, …)` for `rows` rows.
-fn values_placeholders(rows: usize, cols: usize) -> String {
+/// `($1, …, $cols), ($cols+1, …)` for `rows` rows on PostgreSQL; plain `?` on SQLite, whose
+/// parser looks every named parameter up in a list (thousands of `$n` in one bulk insert made
+/// the import a hundred times slower).
+fn values_placeholders(backend: Backend, rows: usize, cols: usize) -> String {
     (0..rows)
         .map(|r| {
-            let cells: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
+            let cells: Vec<String> = (1..=cols)
+                .map(|c| match backend {
+                    Backend::Postgres => format!("${}", r * cols + c),
+                    Backend::Sqlite => "?".to_string(),
+                })
+                .collect();
             format!("({})", cells.join(", "))
         })
         .collect::<Vec<_>>()
@@ -380,13 +429,14 @@ const MAX_ROWS_PER_INSERT: usize = 2000;
 
 pub(crate) async fn insert_clusters(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     clusters: &[Cluster],
 ) -> Res<()> {
     for chunk in clusters.chunks(MAX_ROWS_PER_INSERT) {
         let sql = format!(
             "INSERT INTO clusters (cluster_id, account, name, region_id, zone_id, cluster_type, cluster_spec, profile,
              kubernetes_version, init_version, state, vpc_id, vswitch_ids, created_at, updated_at) VALUES {}",
-            values_placeholders(chunk.len(), 15)
+            values_placeholders(backend, chunk.len(), 15)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for c in chunk {
@@ -416,12 +466,13 @@ pub(crate) async fn insert_clusters(
 
 pub(crate) async fn insert_instances(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     instances: &[AddonInstance],
 ) -> Res<()> {
     for chunk in instances.chunks(MAX_ROWS_PER_INSERT) {
         let sql = format!(
             "INSERT INTO addon_instances (cluster_id, name, version, config, state, created_at, updated_at) VALUES {}",
-            values_placeholders(chunk.len(), 7)
+            values_placeholders(backend, chunk.len(), 7)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for i in chunk {

@@ -46,7 +46,7 @@ impl Store {
         let mut tx = self.write_tx().await?;
         match start {
             TaskStart::CreateCluster(c) => {
-                insert_clusters(&mut tx, std::slice::from_ref(c)).await?
+                insert_clusters(&mut tx, self.backend, std::slice::from_ref(c)).await?
             }
             TaskStart::Addons => {
                 let c = fetch_cluster(&mut tx, &task.account, &task.cluster_id).await?;
@@ -321,6 +321,8 @@ impl Store {
     }
 
     pub async fn add_fault(&self, account: &str, f: &Fault) -> Res<()> {
+        self.faults_armed
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         sqlx::query("INSERT INTO faults (account, cluster_id, component, operation, stage, error_code, message) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(account)
             .bind(f.cluster_id.as_str())
@@ -351,6 +353,12 @@ impl Store {
         a: &TaskAddon,
         stage: &str,
     ) -> Res<Option<(String, String)>> {
+        // Another replica may arm faults in a shared database; a SQLite file has only us.
+        if self.backend == Backend::Sqlite
+            && !self.faults_armed.load(std::sync::atomic::Ordering::SeqCst)
+        {
+            return Ok(None);
+        }
         sqlx::query_as(
             "DELETE FROM faults WHERE fault_id = (SELECT fault_id FROM faults WHERE account = $1 AND cluster_id = $2
                AND (component = $3 OR component = '') AND operation = $4 AND stage = $5 ORDER BY fault_id LIMIT 1)

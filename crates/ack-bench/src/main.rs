@@ -1,0 +1,332 @@
+//! `ack-bench`: the benchmark suite (README: `bench/run`). Servers run on core 0, this load
+//! generator on core 1 (taskset, when present); every throughput is also given as a ratio to a
+//! baseline server measured in the same run.
+
+mod baseline;
+mod client;
+mod fleet;
+mod procs;
+
+use clap::{Parser, Subcommand};
+use client::{Make, Rng, Target, percentile};
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+struct Args {
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+    /// How long each workload runs.
+    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+    duration: Duration,
+    #[arg(long, default_value_t = 64)]
+    connections: usize,
+    #[arg(long, default_value = "1000,10000,100000", value_delimiter = ',')]
+    sizes: Vec<usize>,
+    #[arg(long, default_value = "sqlite,postgres", value_delimiter = ',')]
+    backends: Vec<String>,
+    /// PostgreSQL server (trust auth); a database per fleet size is created on it.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432")]
+    pg: String,
+    /// Upgrades run to completion for the engine figure.
+    #[arg(long, default_value_t = 2000)]
+    engine_tasks: usize,
+    #[arg(long, default_value = "bench-results.md")]
+    out: std::path::PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// (internal) the baseline server.
+    Baseline {
+        #[arg(long)]
+        listen: String,
+        #[arg(long)]
+        body_size: usize,
+    },
+}
+
+const KEY: (&str, &str) = ("bench", "benchsecret");
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let result = rt.block_on(async {
+        match &args.cmd {
+            Some(Cmd::Baseline { listen, body_size }) => baseline::serve(listen, *body_size).await,
+            None => run(&args).await,
+        }
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+struct Row {
+    backend: String,
+    clusters: usize,
+    workload: String,
+    rps: f64,
+    p50: f64,
+    p99: f64,
+    errors: u64,
+}
+
+fn status_maker(clusters: usize, ids: &'static [&'static str]) -> Arc<Make> {
+    let query = if ids.is_empty() {
+        String::new()
+    } else {
+        let json = serde_json::to_string(ids).unwrap_or_default();
+        format!("componentIds={}", encode(&json))
+    };
+    Arc::new(move |rng: &mut Rng| {
+        let c = fleet::cluster_id(rng.below(clusters));
+        (
+            "GET",
+            format!("/clusters/{c}/components/upgradestatus"),
+            query.clone(),
+            "DescribeClusterAddonsUpgradeStatus",
+        )
+    })
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+async fn measure(
+    rows: &mut Vec<Row>,
+    args: &Args,
+    t: &Target,
+    backend: &str,
+    clusters: usize,
+    workload: &str,
+    make: Arc<Make>,
+) -> f64 {
+    let run = u64::try_from(rows.len()).unwrap_or(0) + 1 + u64::from(std::process::id()) * 1000;
+    let started = Instant::now();
+    let o = client::load(t, args.connections, args.duration, make, run).await;
+    let rps = o.ok as f64 / started.elapsed().as_secs_f64();
+    eprintln!(
+        "  {backend:8} {clusters:>7} {workload:38} {rps:>9.0} req/s  p99 {:.2} ms  errors {}",
+        percentile(&o.latencies_us, 0.99),
+        o.errors
+    );
+    rows.push(Row {
+        backend: backend.into(),
+        clusters,
+        workload: workload.into(),
+        rps,
+        p50: percentile(&o.latencies_us, 0.50),
+        p99: percentile(&o.latencies_us, 0.99),
+        errors: o.errors,
+    });
+    rps
+}
+
+async fn run(args: &Args) -> Result<(), String> {
+    let tmp = std::env::temp_dir().join(format!("ack-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
+    let mut rows = Vec::new();
+    let mut facts = String::new();
+    let mut cross = String::new();
+    let mut engine = String::new();
+    let addons: Vec<(String, String, String)> = fleet::addons();
+    let all_names: &'static [&'static str] = Box::leak(
+        addons
+            .iter()
+            .map(|(n, _, _)| &*Box::leak(n.clone().into_boxed_str()))
+            .collect::<Vec<_>>()
+            .into_boxed_slice(),
+    );
+
+    // The real answer's size first, so the baseline answers as many bytes.
+    let mut baseline_rps = None;
+    for backend in &args.backends {
+        if backend == "postgres" && !procs::pg_up(&args.pg) {
+            eprintln!(
+                "PostgreSQL does not answer at {}: its rows are left out",
+                args.pg
+            );
+            continue;
+        }
+        for &size in &args.sizes {
+            let fleet_file = tmp.join(format!("fleet-{size}.jsonl"));
+            if !fleet_file.exists() {
+                fleet::write(&fleet_file, size).map_err(|e| e.to_string())?;
+            }
+            let db = procs::fresh_db(backend, &args.pg, &tmp, &format!("bench_{size}"))?;
+            let import_s = procs::import(&fleet_file, &db)?;
+            let server = procs::Server::start(
+                &db,
+                &["--stage-duration", "3s", "--max-concurrent-tasks", "1000"],
+            )?;
+            let t = Target {
+                addr: server.addr.clone(),
+                key: Some((KEY.0.into(), ack_wire::sign::AccessKeySecret::new(KEY.1))),
+            };
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let idle_rss = procs::rss_mib(server.pid);
+            if baseline_rps.is_none() {
+                let (_, body) = client::one(
+                    &t,
+                    "GET",
+                    &format!(
+                        "/clusters/{}/components/upgradestatus",
+                        fleet::cluster_id(0)
+                    ),
+                    &format!("componentIds={}", encode("[\"metrics-server\"]")),
+                    "DescribeClusterAddonsUpgradeStatus",
+                    b"",
+                )
+                .await?;
+                let base = procs::Server::baseline(body.len())?;
+                let bt = Target {
+                    addr: base.addr.clone(),
+                    key: None,
+                };
+                let rps = measure(
+                    &mut rows,
+                    args,
+                    &bt,
+                    "baseline",
+                    0,
+                    &format!("fixed {}-byte body, same route", body.len()),
+                    status_maker(size, &["metrics-server"]),
+                )
+                .await;
+                baseline_rps = Some(rps);
+                drop(base);
+                if let Some(wrk) = procs::wrk_cross_check(&args.duration, size, body.len())? {
+                    cross.push_str(&wrk);
+                }
+            }
+            let mut loaded_rss = idle_rss;
+            for (name, ids) in [
+                ("status, 1 add-on", &["metrics-server"][..]),
+                ("status, 5 add-ons", &fleet::OLD[..]),
+                ("status, all add-ons", all_names),
+            ] {
+                let ids: &'static [&'static str] = Box::leak(ids.to_vec().into_boxed_slice());
+                measure(
+                    &mut rows,
+                    args,
+                    &t,
+                    backend,
+                    size,
+                    name,
+                    status_maker(size, ids),
+                )
+                .await;
+                loaded_rss = loaded_rss.max(procs::rss_mib(server.pid));
+            }
+            let versions: Arc<Make> = Arc::new(move |rng: &mut Rng| {
+                (
+                    "GET",
+                    format!(
+                        "/clusters/{}/components/version",
+                        fleet::cluster_id(rng.below(size))
+                    ),
+                    String::new(),
+                    "DescribeClusterAddonsVersion",
+                )
+            });
+            measure(
+                &mut rows,
+                args,
+                &t,
+                backend,
+                size,
+                "DescribeClusterAddonsVersion",
+                versions,
+            )
+            .await;
+            // 1,000 upgrades in flight (3 s stages), then status and DescribeTaskInfo under them.
+            let tasks = procs::submit_upgrades(&t, 1000, size).await?;
+            measure(
+                &mut rows,
+                args,
+                &t,
+                backend,
+                size,
+                "status, 1 add-on, 1,000 upgrades running",
+                status_maker(size, &["metrics-server"]),
+            )
+            .await;
+            loaded_rss = loaded_rss.max(procs::rss_mib(server.pid));
+            let ids: &'static [String] = Box::leak(tasks.into_boxed_slice());
+            let info: Arc<Make> = Arc::new(move |rng: &mut Rng| {
+                (
+                    "GET",
+                    format!("/tasks/{}", ids[rng.below(ids.len())]),
+                    String::new(),
+                    "DescribeTaskInfo",
+                )
+            });
+            measure(&mut rows, args, &t, backend, size, "DescribeTaskInfo", info).await;
+            let startup_ms = server.startup.as_secs_f64() * 1000.0;
+            drop(server);
+            let again = procs::Server::start(&db, &[])?;
+            let restart_ms = again.startup.as_secs_f64() * 1000.0;
+            drop(again);
+            let db_mib = procs::db_size_mib(backend, &db, &args.pg)?;
+            writeln!(facts, "| {backend} | {size} | {import_s:.1} | {startup_ms:.0} / {restart_ms:.0} | {idle_rss:.1} | {loaded_rss:.1} | {db_mib:.0} |").ok();
+            if size == args.sizes[0] {
+                let (n, secs) =
+                    procs::engine(&db, args.engine_tasks.min(size * fleet::OLD.len()), size)
+                        .await?;
+                writeln!(
+                    engine,
+                    "| {backend} | {n} | {secs:.2} | {:.0} |",
+                    n as f64 / secs
+                )
+                .ok();
+            }
+        }
+    }
+    let base = baseline_rps.unwrap_or(1.0);
+    let mut md = String::from("## ack-addons benchmark\n\n");
+    writeln!(md, "{} connections, {} s per workload, signatures verified (ACS3-HMAC-SHA256, fresh nonce per request). Server on core 0, load generator on core 1.\n", args.connections, args.duration.as_secs_f64()).ok();
+    md.push_str("| backend | clusters | workload | req/s | × baseline | p50 ms | p99 ms | errors |\n|---|---:|---|---:|---:|---:|---:|---:|\n");
+    for r in &rows {
+        writeln!(
+            md,
+            "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {} |",
+            r.backend,
+            r.clusters,
+            r.workload,
+            r.rps,
+            r.rps / base,
+            r.p50,
+            r.p99,
+            r.errors
+        )
+        .ok();
+    }
+    md.push_str(&cross);
+    md.push_str("\n| backend | clusters | import s | start-up to listening ms (fresh / restart) | idle RSS MiB | loaded RSS MiB | database MiB |\n|---|---:|---:|---:|---:|---:|---:|\n");
+    md.push_str(&facts);
+    md.push_str("\nEngine: upgrades (precheck, apply, verify, each committed) run to completion with `--stage-duration 0`.\n\n| backend | tasks | seconds | tasks/s |\n|---|---:|---:|---:|\n");
+    md.push_str(&engine);
+    println!("{md}");
+    std::fs::write(&args.out, &md).map_err(|e| e.to_string())?;
+    eprintln!("written to {}", args.out.display());
+    let _ = std::fs::remove_dir_all(&tmp);
+    Ok(())
+}

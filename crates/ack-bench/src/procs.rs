@@ -1,0 +1,308 @@
+//! The processes and databases a run needs: servers pinned to core 0, fleets imported, sizes read.
+
+use crate::client::{self, Target};
+use crate::fleet;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn bin(name: &str) -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join(name)))
+        .unwrap_or_else(|| name.into())
+}
+
+fn has(cmd: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {cmd}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The command, on core 0 when taskset exists (the load generator runs on core 1).
+fn pinned(program: &Path) -> Command {
+    if has("taskset") {
+        let mut c = Command::new("taskset");
+        c.args(["-c", "0"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+pub struct Server {
+    child: Child,
+    pub pid: u32,
+    pub addr: String,
+    pub startup: Duration,
+}
+
+impl Server {
+    fn spawn(mut cmd: Command) -> Result<Self, String> {
+        let started = Instant::now();
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().ok_or("no stdout")?)
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        let startup = started.elapsed();
+        let addr = line
+            .trim()
+            .strip_prefix("listening on http://")
+            .ok_or_else(|| format!("server said {line:?}"))?
+            .to_string();
+        Ok(Self {
+            pid: child.id(),
+            child,
+            addr,
+            startup,
+        })
+    }
+
+    pub fn start(db: &str, extra: &[&str]) -> Result<Self, String> {
+        let mut cmd = pinned(&bin("ack-addons"));
+        cmd.args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            db,
+            "--access-key",
+            &format!("{}:{}", crate::KEY.0, crate::KEY.1),
+        ]);
+        cmd.args(extra);
+        Self::spawn(cmd)
+    }
+
+    pub fn baseline(body_size: usize) -> Result<Self, String> {
+        let mut cmd = pinned(&bin("ack-bench"));
+        cmd.args([
+            "baseline",
+            "--listen",
+            "127.0.0.1:0",
+            "--body-size",
+            &body_size.to_string(),
+        ]);
+        Self::spawn(cmd)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.pid.to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn pg_up(pg: &str) -> bool {
+    Command::new("psql")
+        .args([&format!("{pg}/postgres"), "-qAtc", "select 1"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn psql(pg: &str, sql: &str) -> Result<String, String> {
+    let o = Command::new("psql")
+        .args([&format!("{pg}/postgres"), "-qAtc", sql])
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !o.status.success() {
+        return Err(String::from_utf8_lossy(&o.stderr).into_owned());
+    }
+    Ok(String::from_utf8_lossy(&o.stdout).trim().to_string())
+}
+
+pub fn fresh_db(backend: &str, pg: &str, tmp: &Path, name: &str) -> Result<String, String> {
+    if backend == "postgres" {
+        psql(pg, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
+        psql(pg, &format!("CREATE DATABASE {name}"))?;
+        return Ok(format!("{pg}/{name}"));
+    }
+    for ext in ["db", "db-wal", "db-shm", "db.lock"] {
+        let _ = std::fs::remove_file(tmp.join(format!("{name}.{ext}")));
+    }
+    Ok(format!(
+        "sqlite://{}",
+        tmp.join(format!("{name}.db")).display()
+    ))
+}
+
+pub fn import(fleet: &Path, db: &str) -> Result<f64, String> {
+    let started = Instant::now();
+    let o = Command::new(bin("ack-addons"))
+        .arg("import")
+        .arg(fleet)
+        .args(["--database", db])
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !o.status.success() {
+        return Err(format!("import: {}", String::from_utf8_lossy(&o.stderr)));
+    }
+    Ok(started.elapsed().as_secs_f64())
+}
+
+pub fn rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+pub fn db_size_mib(backend: &str, db: &str, pg: &str) -> Result<f64, String> {
+    if backend == "postgres" {
+        let name = db.rsplit('/').next().unwrap_or_default();
+        let bytes: f64 = psql(pg, &format!("SELECT pg_database_size('{name}')"))?
+            .parse()
+            .unwrap_or(0.0);
+        return Ok(bytes / 1_048_576.0);
+    }
+    let path = db.trim_start_matches("sqlite://");
+    let size = |p: String| std::fs::metadata(p).map_or(0, |m| m.len());
+    Ok((size(path.to_string()) + size(format!("{path}-wal"))) as f64 / 1_048_576.0)
+}
+
+/// `n` upgrades, one per (cluster, older add-on); returns their task ids.
+pub async fn submit_upgrades(t: &Target, n: usize, clusters: usize) -> Result<Vec<String>, String> {
+    let addons = fleet::addons();
+    let mut ids = Vec::with_capacity(n);
+    for k in 0..n {
+        let (cluster, which) = (k % clusters, (k / clusters) % fleet::OLD.len());
+        let name = fleet::OLD[which];
+        let newest = &addons
+            .iter()
+            .find(|(a, _, _)| a == name)
+            .ok_or("catalog")?
+            .2;
+        let body = format!("[{{\"component_name\":\"{name}\",\"next_version\":\"{newest}\"}}]");
+        let path = format!(
+            "/clusters/{}/components/upgrade",
+            fleet::cluster_id(cluster)
+        );
+        let (status, out) = client::one(
+            t,
+            "POST",
+            &path,
+            "",
+            "UpgradeClusterAddons",
+            body.as_bytes(),
+        )
+        .await?;
+        if status != 200 {
+            return Err(format!(
+                "upgrade answered {status}: {}",
+                String::from_utf8_lossy(&out)
+            ));
+        }
+        let v: serde_json::Value = serde_json::from_slice(&out).map_err(|e| e.to_string())?;
+        ids.push(v["task_id"].as_str().unwrap_or_default().to_string());
+    }
+    Ok(ids)
+}
+
+/// Upgrades with `--stage-duration 0`, on a fresh copy of the fleet: tasks and seconds from the
+/// first request until none runs.
+pub async fn engine(db_like: &str, n: usize, clusters: usize) -> Result<(usize, f64), String> {
+    let (backend, pg) = if db_like.starts_with("postgres") {
+        (
+            "postgres",
+            db_like
+                .rsplit_once('/')
+                .map_or(db_like, |(p, _)| p)
+                .to_string(),
+        )
+    } else {
+        ("sqlite", String::new())
+    };
+    let tmp = std::env::temp_dir().join(format!("ack-bench-{}", std::process::id()));
+    let db = fresh_db(backend, &pg, &tmp, "bench_engine")?;
+    import(&tmp.join(format!("fleet-{clusters}.jsonl")), &db)?;
+    let server = Server::start(
+        &db,
+        &["--stage-duration", "0s", "--max-concurrent-tasks", "256"],
+    )?;
+    let t = Target {
+        addr: server.addr.clone(),
+        key: Some((
+            crate::KEY.0.into(),
+            ack_wire::sign::AccessKeySecret::new(crate::KEY.1),
+        )),
+    };
+    let store = ack_store::Store::connect(&db).await?;
+    let started = Instant::now();
+    submit_upgrades(&t, n, clusters).await?;
+    while store.running_tasks().await.map_err(|e| e.to_string())? > 0 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    store.close().await;
+    drop(server);
+    Ok((n, secs))
+}
+
+/// `--auth off` under wrk, against the server and the baseline, as a cross-check of the
+/// generator; None when wrk is not installed.
+pub fn wrk_cross_check(
+    duration: &Duration,
+    clusters: usize,
+    body_size: usize,
+) -> Result<Option<String>, String> {
+    if !has("wrk") {
+        return Ok(Some(
+            "\nCross-check with wrk: not run (wrk is not installed).\n".into(),
+        ));
+    }
+    let tmp = std::env::temp_dir().join(format!("ack-bench-{}", std::process::id()));
+    let db = fresh_db("sqlite", "", &tmp, "bench_wrk")?;
+    import(&tmp.join(format!("fleet-{clusters}.jsonl")), &db)?;
+    let server = Server::start(&db, &["--auth", "off"])?;
+    let path = format!(
+        "/clusters/{}/components/upgradestatus?componentIds=%5B%22metrics-server%22%5D",
+        fleet::cluster_id(0)
+    );
+    let wrk = |addr: &str| -> Result<f64, String> {
+        let mut cmd = if has("taskset") {
+            let mut c = Command::new("taskset");
+            c.args(["-c", "1", "wrk"]);
+            c
+        } else {
+            Command::new("wrk")
+        };
+        let o = cmd
+            .args([
+                "-t1",
+                "-c64",
+                &format!("-d{}s", duration.as_secs().max(1)),
+                &format!("http://{addr}{path}"),
+            ])
+            .output()
+            .map_err(|e| e.to_string())?;
+        let text = String::from_utf8_lossy(&o.stdout);
+        text.lines()
+            .find_map(|l| {
+                l.strip_prefix("Requests/sec:")
+                    .and_then(|v| v.trim().parse().ok())
+            })
+            .ok_or_else(|| format!("wrk said {text}"))
+    };
+    let ours = wrk(&server.addr)?;
+    drop(server);
+    let base = Server::baseline(body_size)?;
+    let theirs = wrk(&base.addr)?;
+    Ok(Some(format!(
+        "\nCross-check with wrk (`--auth off`, status of 1 add-on on {clusters} clusters, 64 connections): {ours:.0} req/s; the baseline {theirs:.0} req/s; ratio {:.2}.\n",
+        ours / theirs
+    )))
+}
