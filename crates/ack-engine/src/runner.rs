@@ -157,8 +157,10 @@ impl Engine {
         id: &TaskId,
         cancel: &mut watch::Receiver<bool>,
     ) -> Result<(), DomainError> {
+        // Read once; after that only this runner moves the stages on, so each turn re-reads just
+        // the state and the pending control that others may change.
+        let mut task = self.store.load_task(id).await?;
         loop {
-            let task = self.store.load_task(id).await?;
             if task.state != TaskState::Running {
                 return Ok(());
             }
@@ -188,6 +190,7 @@ impl Engine {
                     }
                     // A resume withdrew the pause (or a cancel replaced it) since we read the
                     // task: read it again and go on.
+                    (task.state, task.control) = self.store.task_control(id).await?;
                     continue;
                 }
                 Control::None => {}
@@ -248,6 +251,9 @@ impl Engine {
                     if !kept {
                         return Ok(());
                     }
+                    task.next_stage = index + 1;
+                    task.stages = stages;
+                    (task.state, task.control) = self.store.task_control(id).await?;
                 }
                 StageResult::Failed {
                     code,

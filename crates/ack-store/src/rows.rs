@@ -44,33 +44,6 @@ pub fn cluster(row: &AnyRow) -> Result<Cluster, DomainError> {
     })
 }
 
-pub fn instance(row: &AnyRow) -> Result<AddonInstance, DomainError> {
-    let state: String = get(row, "state")?;
-    Ok(AddonInstance {
-        cluster_id: ClusterId::parse(&get::<String>(row, "cluster_id")?)?,
-        name: AddonName::parse(&get::<String>(row, "name")?)?,
-        version: get(row, "version")?,
-        config: get(row, "config")?,
-        state: InstanceState::parse(&state).ok_or_else(|| corrupt("instance state", &state))?,
-        created_at: get(row, "created_at")?,
-        updated_at: get(row, "updated_at")?,
-    })
-}
-
-pub fn addon_status(row: &AnyRow) -> Result<AddonTaskStatus, DomainError> {
-    let status: String = get(row, "status")?;
-    Ok(AddonTaskStatus {
-        cluster_id: ClusterId::parse(&get::<String>(row, "cluster_id")?)?,
-        component: AddonName::parse(&get::<String>(row, "component")?)?,
-        task_id: TaskId::parse(&get::<String>(row, "task_id")?)?,
-        status: UpgradeStatus::parse(&status).ok_or_else(|| corrupt("upgrade status", &status))?,
-        created_at: get(row, "created_at")?,
-        finished_at: get(row, "finished_at")?,
-        is_canceled: get::<i64>(row, "is_canceled")? != 0,
-        message: get(row, "message")?,
-    })
-}
-
 /// The task row; its add-ons and events are read separately.
 pub fn task(row: &AnyRow) -> Result<Task, DomainError> {
     let state: String = get(row, "state")?;
@@ -121,4 +94,57 @@ pub fn event(row: &AnyRow) -> Result<Event, DomainError> {
         source: get(row, "source")?,
         timestamp: get(row, "timestamp")?,
     })
+}
+
+type InstanceTuple = (String, String, String, String, i64, i64);
+type StatusTuple = (String, String, String, i64, Option<i64>, i64, String);
+
+/// The `instances_json` and `statuses_json` columns of the one-statement cluster read, sorted
+/// by name as the API lists them.
+pub fn addons_json(
+    row: &AnyRow,
+    cluster: &ClusterId,
+) -> Result<(Vec<AddonInstance>, Vec<AddonTaskStatus>), DomainError> {
+    let instances_text: String = get(row, "instances_json")?;
+    let statuses_text: String = get(row, "statuses_json")?;
+    let raw: Vec<InstanceTuple> =
+        serde_json::from_str(&instances_text).map_err(|_| corrupt("instances", &instances_text))?;
+    let mut instances = raw
+        .into_iter()
+        .map(|(name, version, config, state, created_at, updated_at)| {
+            Ok(AddonInstance {
+                cluster_id: cluster.clone(),
+                name: AddonName::parse(&name)?,
+                version,
+                config,
+                state: InstanceState::parse(&state)
+                    .ok_or_else(|| corrupt("instance state", &state))?,
+                created_at,
+                updated_at,
+            })
+        })
+        .collect::<Result<Vec<_>, DomainError>>()?;
+    instances.sort_by(|a, b| a.name.cmp(&b.name));
+    let raw: Vec<StatusTuple> =
+        serde_json::from_str(&statuses_text).map_err(|_| corrupt("statuses", &statuses_text))?;
+    let mut statuses = raw
+        .into_iter()
+        .map(
+            |(component, task_id, status, created_at, finished_at, is_canceled, message)| {
+                Ok(AddonTaskStatus {
+                    cluster_id: cluster.clone(),
+                    component: AddonName::parse(&component)?,
+                    task_id: TaskId::parse(&task_id)?,
+                    status: UpgradeStatus::parse(&status)
+                        .ok_or_else(|| corrupt("upgrade status", &status))?,
+                    created_at,
+                    finished_at,
+                    is_canceled: is_canceled != 0,
+                    message,
+                })
+            },
+        )
+        .collect::<Result<Vec<_>, DomainError>>()?;
+    statuses.sort_by(|a, b| a.component.cmp(&b.component));
+    Ok((instances, statuses))
 }

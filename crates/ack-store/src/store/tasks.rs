@@ -4,7 +4,9 @@
 use super::{Backend, Res, Store, conflict_or, fetch_cluster, insert_clusters};
 use crate::{rows, unavailable};
 use ack_domain::cluster::Cluster;
-use ack_domain::task::{Event, Fault, Outcome, Stage, Task, TaskAddon, TaskSummary, UpgradeStatus};
+use ack_domain::task::{
+    Control, Event, Fault, Outcome, Stage, Task, TaskAddon, TaskState, TaskSummary, UpgradeStatus,
+};
 use ack_domain::{ClusterId, DomainError, TaskId};
 use sqlx::{Any, AnyConnection, Transaction};
 
@@ -175,6 +177,21 @@ impl Store {
     pub async fn load_task(&self, id: &TaskId) -> Res<Task> {
         let mut conn = self.pool.acquire().await.map_err(unavailable)?;
         load(&mut conn, None, id).await
+    }
+
+    /// The parts of a task others may change while a runner holds it: its state and pending control.
+    pub async fn task_control(&self, id: &TaskId) -> Res<(TaskState, Control)> {
+        let (state, control): (String, String) =
+            sqlx::query_as("SELECT state, control FROM tasks WHERE task_id = $1")
+                .bind(id.as_str())
+                .fetch_one(&self.pool)
+                .await
+                .map_err(unavailable)?;
+        let state = TaskState::parse(&state)
+            .ok_or_else(|| DomainError::Internal(format!("task state {state:?}")))?;
+        let control = Control::parse(&control)
+            .ok_or_else(|| DomainError::Internal(format!("task control {control:?}")))?;
+        Ok((state, control))
     }
 
     /// The task if it belongs to `account`.
