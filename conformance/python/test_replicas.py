@@ -41,27 +41,40 @@ def wait_all(c, tasks, timeout=180):
 
 
 def check_exactly_once(c, tasks):
-    runners_per_task = []
     for t in tasks:
         info = c.describe_task_info(t).body
         assert info.state == "success", (t, info.error)
         done = [e for e in info.events if e.reason == "StageSucceeded"]
         assert [e.action for e in done] == ["precheck", "apply", "verify"], (t, [e.action for e in done])
         assert [e.reason for e in info.events].count("TaskSucceeded") == 1
-        runners_per_task.append({e.source for e in done})
-    return runners_per_task
+
+
+def stage_sources(c, t):
+    info = c.describe_task_info(t).body
+    return info.state, [e.source for e in info.events if e.reason == "StageSucceeded"]
 
 
 def test_two_replicas_one_dies(tmp_path):
     db = fresh_db(tmp_path, "replicas")
     import_fleet(tmp_path, db, "crep", 40)
-    args = ["--access-key", f"{AK}:{SECRET}", "--stage-duration", "150ms", "--task-lease", "3s", "--max-concurrent-tasks", "16"]
-    a, b = Server(db, args).start(), Server(db, args).start()
-    ca, cb = tea_client(a), tea_client(b)
-    tasks = []
-    for i in range(40):
-        for j, name in enumerate(UPGRADES):
-            tasks.append(upgrade(ca if (i + j) % 2 else cb, f"crep{i:03d}", name))
+    args = ["--access-key", f"{AK}:{SECRET}", "--stage-duration", "400ms", "--task-lease", "3s", "--max-concurrent-tasks", "16"]
+    pairs = [(f"crep{i:03d}", name) for i in range(40) for name in UPGRADES]
+    a = Server(db, args).start()
+    ca = tea_client(a)
+    tasks = [upgrade(ca, cid, name) for cid, name in pairs[:160]]
+    # Learn replica A's runner name from a stage it completed while it ran alone.
+    a_runner = None
+    deadline = time.monotonic() + 20
+    while a_runner is None:
+        assert time.monotonic() < deadline
+        for t in tasks[:32]:
+            _, sources = stage_sources(ca, t)
+            if sources:
+                a_runner = sources[0]
+                break
+    b = Server(db, args).start()
+    cb = tea_client(b)
+    tasks += [upgrade(cb, cid, name) for cid, name in pairs[160:]]
     assert len(tasks) == 320
 
     answered, failures, stop = {"a": 0, "b": 0}, [], threading.Event()
@@ -85,7 +98,21 @@ def test_two_replicas_one_dies(tmp_path):
 
     poller = threading.Thread(target=poll)
     poller.start()
-    time.sleep(1.0)
+    # Both replicas answer before the kill.
+    deadline = time.monotonic() + 20
+    while answered["a"] < 3 or answered["b"] < 3:
+        assert time.monotonic() < deadline, answered
+        time.sleep(0.05)
+    # Kill A while it is half-way through a task: one with a stage or two done by A, so at least
+    # one more stage (400 ms) separates the check from the kill.
+    half_done = None
+    while half_done is None:
+        assert time.monotonic() < deadline, "replica A never had a task half-way"
+        for t in tasks:
+            state, sources = stage_sources(cb, t)
+            if state == "running" and sources and len(sources) < 3 and set(sources) == {a_runner}:
+                half_done = t
+                break
     a_alive.clear()
     a.proc.kill()  # SIGKILL in mid-flight
     a.proc.wait()
@@ -95,13 +122,11 @@ def test_two_replicas_one_dies(tmp_path):
         stop.set()
         poller.join()
     assert not failures, failures[:5]
-    assert answered["a"] > 5 and answered["b"] > answered["a"], answered
-    runners = check_exactly_once(cb, tasks)
-    all_runners = set().union(*runners)
-    assert len(all_runners) == 2, all_runners
-    # Tasks that the dead replica started and the survivor finished.
-    taken_over = [r for r in runners if len(r) == 2]
-    assert taken_over, "the survivor finished none of the dead replica's tasks"
+    assert answered["a"] > 0 and answered["b"] > answered["a"], answered
+    check_exactly_once(cb, tasks)
+    # The survivor finished the dead replica's half-done task, from its next stage.
+    state, sources = stage_sources(cb, half_done)
+    assert state == "success" and sources[0] == a_runner and sources[-1] != a_runner, sources
     for i in range(40):
         got = {x.name: x.version for x in cb.list_cluster_addon_instances(f"crep{i:03d}").body.addons}
         assert got == {n: new for n, (_, new) in UPGRADES.items()}
