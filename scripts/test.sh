@@ -25,9 +25,9 @@ cargo test --workspace --locked
 
 export ACK_ADDONS_BIN="$PWD/target/debug/ack-addons"
 echo "== official Python SDKs (alibabacloud-cs20151215, aliyun-python-sdk-cs + core) on SQLite"
-"$VENV/bin/pytest" -q conformance/python
+env -u ACK_ADDONS_TEST_PG "$VENV/bin/pytest" -q conformance/python
 echo "== official Node SDK (@alicloud/cs20151215) on SQLite"
-(cd conformance/node && node --test)
+(cd conformance/node && env -u ACK_ADDONS_TEST_PG node --test)
 
 # The same suites on PostgreSQL, when a server answers (trust auth). Under CI=true it must.
 PG="${ACK_ADDONS_TEST_PG:-postgres://postgres@127.0.0.1:5432}"
