@@ -645,15 +645,6 @@ pub(crate) async fn finish_in(
                     .await
                     .map_err(unavailable)?;
             }
-            (Op::Install, true) => {
-                sqlx::query("UPDATE addon_instances SET state = 'active', updated_at = $1 WHERE cluster_id = $2 AND name = $3")
-                    .bind(now)
-                    .bind(cid)
-                    .bind(name)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(unavailable)?;
-            }
             (Op::Upgrade | Op::Modify, true) => {
                 sqlx::query(
                     "UPDATE addon_instances SET state = 'active', version = $1, config = COALESCE($2, config), updated_at = $3
@@ -668,8 +659,9 @@ pub(crate) async fn finish_in(
                 .await
                 .map_err(unavailable)?;
             }
-            // A failed or canceled change leaves the add-on as it was, active.
-            (Op::Upgrade | Op::Modify | Op::Uninstall, false) => {
+            // A finished install becomes active; a failed or canceled change leaves the add-on
+            // as it was, active.
+            (Op::Install, true) | (Op::Upgrade | Op::Modify | Op::Uninstall, false) => {
                 sqlx::query("UPDATE addon_instances SET state = 'active', updated_at = $1 WHERE cluster_id = $2 AND name = $3")
                     .bind(now)
                     .bind(cid)
