@@ -1,10 +1,12 @@
 //! Durable storage. One `Store` per process; every method is one transaction, so a crash at any
 //! moment leaves either the whole change or none of it.
 
+mod cache;
 mod migrate;
 mod rows;
 mod store;
 
+pub use cache::DEFAULT_CAPACITY as DEFAULT_STATUS_CACHE_CAPACITY;
 pub use store::control::{ControlEffect, ControlRequest};
 pub use store::tasks::{FinishGuard, StageDone, TaskStart};
 pub use store::{Backend, ImportSession, Store};
@@ -34,6 +36,37 @@ pub struct ClusterAddons {
     pub cluster: ack_domain::cluster::Cluster,
     pub instances: Vec<ack_domain::instance::AddonInstance>,
     pub statuses: Vec<ack_domain::task::AddonTaskStatus>,
+}
+
+impl ClusterAddons {
+    /// The status calls' view: every add-on installed or with a latest task, by name.
+    pub fn snapshot(&self) -> ack_domain::status::AddonsSnapshot<'_> {
+        use ack_domain::status::{AddonsSnapshot, Installed, LatestTask};
+        AddonsSnapshot::merge(
+            &self.cluster.kubernetes_version,
+            self.instances.iter().map(|i| {
+                (
+                    i.name.as_str(),
+                    Installed {
+                        version: &i.version,
+                        config: &i.config,
+                    },
+                )
+            }),
+            self.statuses.iter().map(|t| {
+                (
+                    t.component.as_str(),
+                    LatestTask {
+                        status: t.status,
+                        created_at: t.created_at,
+                        finished_at: t.finished_at,
+                        is_canceled: t.is_canceled,
+                        message: &t.message,
+                    },
+                )
+            }),
+        )
+    }
 }
 
 fn unavailable(e: sqlx::Error) -> ack_domain::DomainError {

@@ -54,6 +54,32 @@ fn change(name: &str, op: Operation, from: &str, to: &str, config: Option<&str>)
     }
 }
 
+/// The cluster from the database, after checking that the status calls' path (the status cache
+/// on SQLite) shows exactly the same snapshot, both when it loads it and when it holds it: a
+/// write that forgot to tell the cache shows up at the next read.
+async fn read(store: &Store, id: &ClusterId) -> ack_store::ClusterAddons {
+    let ca = store.cluster_addons("acct", id).await.unwrap();
+    let expected = format!("{:?}", ca.snapshot());
+    for _ in 0..2 {
+        let seen = store
+            .with_addons("acct", id, None, |s| format!("{s:?}"))
+            .await
+            .unwrap();
+        assert_eq!(seen, expected);
+    }
+    if store.backend() == ack_store::Backend::Sqlite {
+        assert!(
+            store.status_cache_len() > 0,
+            "SQLite reads go through the cache"
+        );
+    }
+    assert!(matches!(
+        store.with_addons("other", id, None, |_| ()).await,
+        Err(DomainError::ClusterNotFound(_))
+    ));
+    ca
+}
+
 /// Claims the task and runs its three stages as the engine would.
 async fn run_through(store: &Store, task: &Task, now: i64) {
     let ids = store.claim("r1", now, now + 60, 100).await.unwrap();
@@ -185,7 +211,7 @@ async fn suite(store: Store) {
         .start_task(&create, TaskStart::CreateCluster(&c))
         .await
         .unwrap();
-    let ca = store.cluster_addons("acct", &c.id).await.unwrap();
+    let ca = read(&store, &c.id).await;
     assert_eq!(ca.cluster, c);
     assert!(
         ca.instances
@@ -199,7 +225,7 @@ async fn suite(store: Store) {
     );
     assert_eq!(store.running_tasks().await.unwrap(), 1);
     run_through(&store, &create, 101).await;
-    let ca = store.cluster_addons("acct", &c.id).await.unwrap();
+    let ca = read(&store, &c.id).await;
     assert_eq!(ca.cluster.state, "running");
     let mut expect = instance("c1", "coredns", "v2");
     (expect.state, expect.created_at, expect.updated_at) = (InstanceState::Active, 100, 101);
@@ -287,7 +313,7 @@ async fn suite(store: Store) {
             .unwrap()
     };
     assert_eq!(
-        ms(&store.cluster_addons("acct", &c.id).await.unwrap()).state,
+        ms(&read(&store, &c.id).await).state,
         InstanceState::Upgrading
     );
     assert!(matches!(
@@ -322,7 +348,7 @@ async fn suite(store: Store) {
             .unwrap()
     };
     assert_eq!(
-        status(&store.cluster_addons("acct", &c.id).await.unwrap()).status,
+        status(&read(&store, &c.id).await).status,
         UpgradeStatus::Paused
     );
     assert!(
@@ -337,7 +363,7 @@ async fn suite(store: Store) {
         ControlEffect::Resumed
     );
     assert_eq!(
-        status(&store.cluster_addons("acct", &c.id).await.unwrap()).status,
+        status(&read(&store, &c.id).await).status,
         UpgradeStatus::Upgrading
     );
     store
@@ -353,7 +379,7 @@ async fn suite(store: Store) {
             .unwrap(),
         ControlEffect::Done
     );
-    let ca = store.cluster_addons("acct", &c.id).await.unwrap();
+    let ca = read(&store, &c.id).await;
     assert_eq!(
         (ms(&ca).version.as_str(), ms(&ca).state),
         ("v1", InstanceState::Active)
@@ -403,7 +429,7 @@ async fn suite(store: Store) {
             .await
             .unwrap()
     );
-    let ca = store.cluster_addons("acct", &c.id).await.unwrap();
+    let ca = read(&store, &c.id).await;
     assert_eq!(
         (ms(&ca).version.as_str(), ms(&ca).config.as_str()),
         ("v1", "{\"a\":1}")
@@ -429,7 +455,7 @@ async fn suite(store: Store) {
     );
     store.start_task(&up3, TaskStart::Addons).await.unwrap();
     run_through(&store, &up3, 401).await;
-    let ca = store.cluster_addons("acct", &c.id).await.unwrap();
+    let ca = read(&store, &c.id).await;
     assert_eq!(
         (
             ms(&ca).version.as_str(),
@@ -453,11 +479,11 @@ async fn suite(store: Store) {
     );
     store.start_task(&un, TaskStart::Addons).await.unwrap();
     assert_eq!(
-        ms(&store.cluster_addons("acct", &c.id).await.unwrap()).state,
+        ms(&read(&store, &c.id).await).state,
         InstanceState::Deleting
     );
     run_through(&store, &un, 501).await;
-    let ca = store.cluster_addons("acct", &c.id).await.unwrap();
+    let ca = read(&store, &c.id).await;
     assert!(
         ca.instances
             .iter()
@@ -604,6 +630,10 @@ async fn suite(store: Store) {
     ));
     run_through(&store, &del, 702).await;
     assert!(store.cluster_addons("acct", &c.id).await.is_err());
+    assert!(matches!(
+        store.with_addons("acct", &c.id, None, |_| ()).await,
+        Err(DomainError::ClusterNotFound(_))
+    ));
     assert_eq!(
         store.task("acct", &del.id).await.unwrap().state,
         TaskState::Success
@@ -648,9 +678,31 @@ async fn run_through_after_claim(store: &Store, task: &Task) {
 async fn sqlite_store_contract() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/contract.db", dir.path().display());
-    suite(Store::connect(&url).await.unwrap()).await;
-    // Reopening migrates nothing twice and keeps everything.
+    let store = Store::connect(&url).await.unwrap();
+    suite(store.clone()).await;
+    store.close().await;
+    // Reopening migrates nothing twice and keeps everything; the warm-up loads what the
+    // status calls would.
     let reopened = Store::connect(&url).await.unwrap();
+    let (clusters, n) = reopened
+        .list_clusters("acct", &ClusterFilter::default(), 1, 10)
+        .await
+        .unwrap();
+    assert_eq!(reopened.warm_status_cache().await.unwrap(), 4);
+    let cold = Store::connect(&url).await.unwrap().with_status_cache(0);
+    for c in &clusters {
+        let from_db = cold
+            .with_addons("acct", &c.id, None, |s| format!("{s:?}"))
+            .await
+            .unwrap();
+        let warmed = reopened
+            .with_addons("acct", &c.id, None, |s| format!("{s:?}"))
+            .await
+            .unwrap();
+        assert_eq!(warmed, from_db);
+        assert!(from_db.contains(&c.kubernetes_version));
+    }
+    assert_eq!(n, 4);
     assert_eq!(
         reopened
             .list_clusters("acct", &ClusterFilter::default(), 1, 10)

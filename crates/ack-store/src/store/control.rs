@@ -59,6 +59,8 @@ impl Store {
                 .bind(now)
                 .bind(id.as_str())
         };
+        // The cluster whose status rows this changes, if any (for the status cache).
+        let mut changed = None;
         let effect = match (req, state) {
             (_, s) if s.is_terminal() => return Err(refuse(verb(req))),
             // A pending cancel is final: nothing overrides it.
@@ -91,7 +93,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await
                     .map_err(unavailable)?;
-                set_live_status(&mut tx, id, None).await?;
+                changed = Some(set_live_status(&mut tx, id, None).await?);
                 append_events(
                     &mut tx,
                     id,
@@ -135,7 +137,7 @@ impl Store {
                         .map_err(unavailable)?;
                 let stages: Vec<ack_domain::task::Stage> =
                     serde_json::from_str(&stages).unwrap_or_default();
-                finish_in(
+                changed = finish_in(
                     &mut tx,
                     id,
                     FinishGuard::Paused,
@@ -165,8 +167,11 @@ impl Store {
                 ControlEffect::Requested
             }
         };
-        tx.commit().await.map_err(unavailable)?;
-        Ok(effect)
+        let committed = tx.commit().await.map_err(unavailable);
+        if let Some(cluster) = changed {
+            self.changed(&cluster);
+        }
+        committed.map(|()| effect)
     }
 
     /// The live task of one add-on (for the component-level pause, resume and cancel).

@@ -4,7 +4,9 @@
 
 pub mod control;
 pub mod tasks;
+mod warm;
 
+use crate::cache::{Lookup, StatusCache};
 use crate::{ClusterAddons, ClusterFilter, StoredKey, migrate, rows, unavailable};
 use ack_domain::cluster::Cluster;
 use ack_domain::instance::AddonInstance;
@@ -12,6 +14,7 @@ use ack_domain::task::AddonTaskStatus;
 use ack_domain::{ClusterId, DomainError};
 use sqlx::any::AnyPoolOptions;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Executor, Transaction};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +31,8 @@ pub struct Store {
     /// SQLite only: whether any fault may be armed, so that stages skip the fault lookup (a
     /// write) when none is. This process is the only writer of its SQLite file.
     pub(crate) faults_armed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// SQLite only (this process is the sole writer): the status calls' in-memory copy.
+    pub(crate) status_cache: Option<Arc<StatusCache>>,
 }
 
 pub(crate) type Res<T> = Result<T, DomainError>;
@@ -83,7 +88,30 @@ impl Store {
             backend,
             url: url.to_string(),
             faults_armed,
+            status_cache: (backend == Backend::Sqlite)
+                .then(|| Arc::new(StatusCache::new(crate::cache::DEFAULT_CAPACITY))),
         })
+    }
+
+    /// Sets how many clusters the status cache holds (0: none). It is kept only on SQLite:
+    /// other replicas' writes to a shared PostgreSQL would not reach it.
+    pub fn with_status_cache(mut self, capacity: usize) -> Self {
+        self.status_cache = (self.backend == Backend::Sqlite && capacity > 0)
+            .then(|| Arc::new(StatusCache::new(capacity)));
+        self
+    }
+
+    /// How many clusters the status cache holds now.
+    pub fn status_cache_len(&self) -> usize {
+        self.status_cache.as_ref().map_or(0, |c| c.len())
+    }
+
+    /// Forgets a cluster in the status cache; called after every commit that changes its status
+    /// rows (clusters, addon_instances, addon_status).
+    pub(crate) fn changed(&self, cluster: &str) {
+        if let Some(c) = &self.status_cache {
+            c.remove(cluster);
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -277,6 +305,31 @@ impl Store {
         })
     }
 
+    /// Renders a cluster's add-on snapshot with `f`: from the status cache when it holds the
+    /// cluster, else from the database (keeping the result for the next call). With `only`, the
+    /// snapshot needs to hold no more than those add-ons (it may hold all).
+    pub async fn with_addons<R>(
+        &self,
+        account: &str,
+        id: &ClusterId,
+        only: Option<&[&str]>,
+        f: impl FnOnce(&ack_domain::status::AddonsSnapshot<'_>) -> R,
+    ) -> Res<R> {
+        let Some(cache) = &self.status_cache else {
+            let ca = self.cluster_addons(account, id).await?;
+            return Ok(f(&ca.snapshot()));
+        };
+        let (ticket, f) = match cache.lookup(account, id.as_str(), only, f) {
+            Lookup::Hit(Some(r)) => return Ok(r),
+            Lookup::Hit(None) => return Err(DomainError::ClusterNotFound(id.to_string())),
+            Lookup::Miss(ticket, f) => (ticket, f),
+        };
+        let ca = self.cluster_addons(account, id).await?;
+        let snap = ca.snapshot();
+        cache.store(ticket, id.as_str(), account, &snap);
+        Ok(f(&snap))
+    }
+
     /// One page of the account's clusters, oldest first, and the total that match.
     pub async fn list_clusters(
         &self,
@@ -318,7 +371,12 @@ impl Store {
     /// Bulk load for `ack-addons import`: everything added to the returned session lands at
     /// `commit`, or nothing does.
     pub async fn begin_import(&self) -> Res<ImportSession> {
-        Ok(ImportSession(self.write_tx().await?, self.backend))
+        Ok(ImportSession {
+            tx: self.write_tx().await?,
+            backend: self.backend,
+            store: self.clone(),
+            clusters: Vec::new(),
+        })
     }
 
     /// One batch in its own transaction (tests and small loads).
@@ -329,7 +387,13 @@ impl Store {
     }
 }
 
-pub struct ImportSession(Transaction<'static, Any>, Backend);
+pub struct ImportSession {
+    tx: Transaction<'static, Any>,
+    backend: Backend,
+    store: Store,
+    /// Forgotten by the status cache at commit.
+    clusters: Vec<String>,
+}
 
 impl ImportSession {
     /// Multi-row inserts of a batch of clusters with their instances.
@@ -344,14 +408,16 @@ impl ImportSession {
         history: &[AddonTaskStatus],
     ) -> Res<()> {
         let clusters: Vec<Cluster> = batch.iter().map(|(c, _)| c.clone()).collect();
-        insert_clusters(&mut self.0, self.1, &clusters).await?;
+        insert_clusters(&mut self.tx, self.backend, &clusters).await?;
+        self.clusters
+            .extend(clusters.iter().map(|c| c.id.to_string()));
         let instances: Vec<AddonInstance> =
             batch.iter().flat_map(|(_, i)| i.iter().cloned()).collect();
-        insert_instances(&mut self.0, self.1, &instances).await?;
+        insert_instances(&mut self.tx, self.backend, &instances).await?;
         for chunk in history.chunks(MAX_ROWS_PER_INSERT) {
             let sql = format!(
                 "INSERT INTO addon_status (cluster_id, component, task_id, status, created_at, finished_at, is_canceled, message) VALUES {}",
-                values_placeholders(self.1, chunk.len(), 8)
+                values_placeholders(self.backend, chunk.len(), 8)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for h in chunk {
@@ -365,7 +431,7 @@ impl ImportSession {
                     .bind(i64::from(h.is_canceled))
                     .bind(h.message.clone());
             }
-            q.execute(&mut *self.0)
+            q.execute(&mut *self.tx)
                 .await
                 .map_err(|e| conflict_or(e, "addons", "an add-on is listed twice"))?;
         }
@@ -373,7 +439,11 @@ impl ImportSession {
     }
 
     pub async fn commit(self) -> Res<()> {
-        self.0.commit().await.map_err(unavailable)
+        let committed = self.tx.commit().await.map_err(unavailable);
+        for c in &self.clusters {
+            self.store.changed(c);
+        }
+        committed
     }
 }
 

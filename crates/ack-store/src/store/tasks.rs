@@ -111,7 +111,9 @@ impl Store {
             start_addon(&mut tx, task, position, a).await?;
         }
         append_events(&mut tx, &task.id, &task.events).await?;
-        tx.commit().await.map_err(unavailable)
+        let committed = tx.commit().await.map_err(unavailable);
+        self.changed(task.cluster_id.as_str());
+        committed
     }
 
     /// Claims up to `limit` runnable tasks (running, lease free or expired), oldest first.
@@ -250,7 +252,7 @@ impl Store {
         if r.rows_affected() == 0 {
             return Ok(false);
         }
-        set_live_status(&mut tx, id, Some(UpgradeStatus::Paused)).await?;
+        let cluster = set_live_status(&mut tx, id, Some(UpgradeStatus::Paused)).await?;
         append_events(
             &mut tx,
             id,
@@ -262,8 +264,9 @@ impl Store {
             )],
         )
         .await?;
-        tx.commit().await.map_err(unavailable)?;
-        Ok(true)
+        let committed = tx.commit().await.map_err(unavailable);
+        self.changed(&cluster);
+        committed.map(|()| true)
     }
 
     /// Ends the task with its outcome and applies it, once: a second call finds it ended and
@@ -279,12 +282,13 @@ impl Store {
         now: i64,
     ) -> Res<bool> {
         let mut tx = self.write_tx().await?;
-        let done = finish_in(&mut tx, id, guard, outcome, stages, now).await?;
-        if done {
-            append_events(&mut tx, id, events).await?;
-        }
-        tx.commit().await.map_err(unavailable)?;
-        Ok(done)
+        let Some(cluster) = finish_in(&mut tx, id, guard, outcome, stages, now).await? else {
+            return Ok(false);
+        };
+        append_events(&mut tx, id, events).await?;
+        let committed = tx.commit().await.map_err(unavailable);
+        self.changed(&cluster);
+        committed.map(|()| true)
     }
 
     /// How many tasks are still running (not paused, not ended).
@@ -509,14 +513,7 @@ pub(crate) async fn load(
         Some(t) if account.is_none_or(|a| a == t.account) => t,
         _ => return Err(DomainError::TaskNotFound(id.to_string())),
     };
-    task.addons = sqlx::query("SELECT * FROM task_addons WHERE task_id = $1 ORDER BY position")
-        .bind(id.as_str())
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(unavailable)?
-        .iter()
-        .map(rows::task_addon)
-        .collect::<Res<_>>()?;
+    task.addons = task_addons(conn, id).await?;
     task.events = sqlx::query("SELECT * FROM task_events WHERE task_id = $1 ORDER BY seq")
         .bind(id.as_str())
         .fetch_all(&mut *conn)
@@ -526,6 +523,41 @@ pub(crate) async fn load(
         .map(rows::event)
         .collect::<Res<_>>()?;
     Ok(task)
+}
+
+async fn task_addons(conn: &mut AnyConnection, id: &TaskId) -> Res<Vec<TaskAddon>> {
+    sqlx::query("SELECT * FROM task_addons WHERE task_id = $1 ORDER BY position")
+        .bind(id.as_str())
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(unavailable)?
+        .iter()
+        .map(rows::task_addon)
+        .collect()
+}
+
+/// What ending or pausing a task touches: its cluster, its type and its add-ons (not its
+/// events, which `load` would read too).
+pub(crate) struct TaskHead {
+    pub(crate) cluster_id: String,
+    pub(crate) task_type: String,
+    pub(crate) addons: Vec<TaskAddon>,
+}
+
+pub(crate) async fn head(conn: &mut AnyConnection, id: &TaskId) -> Res<TaskHead> {
+    let (cluster_id, task_type): (String, String) =
+        sqlx::query_as("SELECT cluster_id, task_type FROM tasks WHERE task_id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(unavailable)?
+            .ok_or_else(|| DomainError::TaskNotFound(id.to_string()))?;
+    let addons = task_addons(conn, id).await?;
+    Ok(TaskHead {
+        cluster_id,
+        task_type,
+        addons,
+    })
 }
 
 pub(crate) async fn append_events(
@@ -561,29 +593,30 @@ pub(crate) async fn append_events(
 }
 
 /// Sets the upgrade-status word of every add-on the task changes; `None` restores each one's
-/// in-flight word (after a resume).
+/// in-flight word (after a resume). Returns the task's cluster.
 pub(crate) async fn set_live_status(
     tx: &mut Transaction<'_, Any>,
     id: &TaskId,
     status: Option<UpgradeStatus>,
-) -> Res<()> {
+) -> Res<String> {
     let conn: &mut AnyConnection = tx;
-    let task = load(conn, None, id).await?;
+    let task = head(conn, id).await?;
     for a in &task.addons {
         let s = status.unwrap_or_else(|| a.operation.in_flight_status());
         sqlx::query("UPDATE addon_status SET status = $1 WHERE cluster_id = $2 AND component = $3 AND task_id = $4")
             .bind(s.as_str())
-            .bind(task.cluster_id.as_str())
+            .bind(&task.cluster_id)
             .bind(a.component.as_str())
             .bind(id.as_str())
             .execute(&mut *conn)
             .await
             .map_err(unavailable)?;
     }
-    Ok(())
+    Ok(task.cluster_id)
 }
 
-/// The guarded end of a task and everything it means, inside the caller's transaction.
+/// The guarded end of a task and everything it means, inside the caller's transaction: the
+/// task's cluster when it ended here, `None` when it had ended already.
 pub(crate) async fn finish_in(
     tx: &mut Transaction<'_, Any>,
     id: &TaskId,
@@ -591,7 +624,7 @@ pub(crate) async fn finish_in(
     outcome: &Outcome,
     stages: &[Stage],
     now: i64,
-) -> Res<bool> {
+) -> Res<Option<String>> {
     use ack_domain::task::Operation as Op;
     let (code, message) = match outcome {
         Outcome::Failed(f) => (Some(f.code.clone()), Some(f.message.clone())),
@@ -628,10 +661,10 @@ pub(crate) async fn finish_in(
         .rows_affected()
         == 0
     {
-        return Ok(false);
+        return Ok(None);
     }
     let conn: &mut AnyConnection = tx;
-    let task = load(conn, None, id).await?;
+    let task = head(conn, id).await?;
     let cid = task.cluster_id.as_str();
     let success = *outcome == Outcome::Success;
     for a in &task.addons {
@@ -733,5 +766,5 @@ pub(crate) async fn finish_in(
         e = e.warning();
     }
     append_events(tx, id, &[e]).await?;
-    Ok(true)
+    Ok(Some(task.cluster_id))
 }
