@@ -5,35 +5,36 @@ use std::cmp::Ordering;
 
 /// The leading dotted numeric part, after an optional `v`.
 pub fn numeric_parts(v: &str) -> Vec<u64> {
+    parts(v).collect()
+}
+
+/// The same, lazily: `compare` runs for every catalog version on each status call, so it
+/// allocates nothing.
+fn parts(v: &str) -> impl Iterator<Item = u64> + '_ {
     let v = v
         .strip_prefix('v')
         .or_else(|| v.strip_prefix('V'))
         .unwrap_or(v);
     let head = v.split(['-', '+', '_']).next().unwrap_or("");
-    head.split('.')
-        .map_while(|p| p.parse::<u64>().ok())
-        .collect()
+    head.split('.').map_while(|p| p.parse::<u64>().ok())
 }
 
 /// Whether the string looks like a version at all (starts with a number).
 pub fn is_version(v: &str) -> bool {
-    !numeric_parts(v).is_empty()
+    parts(v).next().is_some()
 }
 
 pub fn compare(a: &str, b: &str) -> Ordering {
-    let (pa, pb) = (numeric_parts(a), numeric_parts(b));
-    let n = pa.len().max(pb.len());
-    for i in 0..n {
-        let (x, y) = (
-            pa.get(i).copied().unwrap_or(0),
-            pb.get(i).copied().unwrap_or(0),
-        );
-        match x.cmp(&y) {
-            Ordering::Equal => {}
-            other => return other,
+    let (mut pa, mut pb) = (parts(a), parts(b));
+    loop {
+        match (pa.next(), pb.next()) {
+            (None, None) => return Ordering::Equal,
+            (x, y) => match x.unwrap_or(0).cmp(&y.unwrap_or(0)) {
+                Ordering::Equal => {}
+                other => return other,
+            },
         }
     }
-    Ordering::Equal
 }
 
 /// `have` is at least `minimum` (for Kubernetes and dependency minimums).

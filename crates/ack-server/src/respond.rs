@@ -67,7 +67,33 @@ pub fn failure(err: &ApiError, request_id: &str) -> Response<Body> {
     )
 }
 
-/// Uppercase UUID, as ACK's request ids look.
+/// Uppercase UUID (version 4 layout), as ACK's request ids look. The bits come from a counter
+/// hashed with this process's random keys rather than from the OS per request: a `getrandom`
+/// call on every poll showed in the profile, and a request id needs to be unique, not secret.
 pub fn new_request_id() -> String {
-    uuid::Uuid::new_v4().hyphenated().to_string().to_uppercase()
+    use std::hash::BuildHasher;
+    use std::sync::LazyLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static KEYS: LazyLock<(std::hash::RandomState, std::hash::RandomState)> =
+        LazyLock::new(|| (std::hash::RandomState::new(), std::hash::RandomState::new()));
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&KEYS.0.hash_one(n).to_le_bytes());
+    bytes[8..].copy_from_slice(&KEYS.1.hash_one(n).to_le_bytes());
+    let id = uuid::Builder::from_random_bytes(bytes).into_uuid();
+    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    id.hyphenated().encode_upper(&mut buf).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn request_ids_are_uppercase_v4_uuids_and_differ() {
+        let (a, b) = (super::new_request_id(), super::new_request_id());
+        assert_ne!(a, b);
+        let u = uuid::Uuid::parse_str(&a).unwrap();
+        assert_eq!(u.get_version_num(), 4);
+        assert_eq!(a, a.to_uppercase());
+    }
 }

@@ -102,14 +102,24 @@ async fn run(
     let body = axum::body::to_bytes(body, MAX_BODY)
         .await
         .map_err(|_| ApiError::invalid("body", "it is unreadable or larger than 4 MiB"))?;
-    let headers: Vec<(String, String)> = parts
+    // Borrowed where the value is visible ASCII (always, from the SDKs); other bytes are read
+    // lossily, as before, into strings of their own.
+    let lossy: Vec<String> = parts
+        .headers
+        .values()
+        .filter(|v| v.to_str().is_err())
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .collect();
+    let mut lossy_next = lossy.iter();
+    let headers: Vec<(&str, &str)> = parts
         .headers
         .iter()
         .map(|(n, v)| {
-            (
-                n.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
+            let value = match v.to_str() {
+                Ok(s) => s,
+                Err(_) => lossy_next.next().map_or("", String::as_str),
+            };
+            (n.as_str(), value)
         })
         .collect();
     let raw_query = parts.uri.query().unwrap_or("");

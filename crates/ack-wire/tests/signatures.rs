@@ -44,12 +44,17 @@ fn captured() -> Vec<Captured> {
         .collect()
 }
 
+fn borrowed(h: &[(String, String)]) -> Vec<(&str, &str)> {
+    h.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect()
+}
+
 fn check(c: &Captured, secret: &str) -> Result<sign::Verified, AuthError> {
+    let headers = borrowed(&c.headers);
     let req = WireRequest {
         method: &c.method,
         raw_path: &c.path,
         raw_query: &c.query,
-        headers: &c.headers,
+        headers: &headers,
         body: &c.body,
     };
     let secret = AccessKeySecret::new(secret);
@@ -93,11 +98,12 @@ fn wrong_secret_fails_every_request() {
 #[test]
 fn unknown_key_is_reported_as_such() {
     let c = &captured()[0];
+    let headers = borrowed(&c.headers);
     let req = WireRequest {
         method: &c.method,
         raw_path: &c.path,
         raw_query: &c.query,
-        headers: &c.headers,
+        headers: &headers,
         body: &c.body,
     };
     assert!(matches!(
@@ -191,7 +197,7 @@ fn our_signer_produces_what_the_verifier_accepts() {
         method: "POST",
         raw_path: "/clusters/c%20x/components/install",
         raw_query: "componentIds=%5B%22a+b%22%5D",
-        headers: &headers,
+        headers: &borrowed(&headers),
         body,
     };
     let v = sign::verify(&req, &|ak| (ak == "ak").then(|| secret.clone())).unwrap();

@@ -14,8 +14,9 @@ pub struct WireRequest<'a> {
     pub method: &'a str,
     pub raw_path: &'a str,
     pub raw_query: &'a str,
-    /// Header names as received (any case); repeated headers appear repeatedly.
-    pub headers: &'a [(String, String)],
+    /// Header names as received (any case); repeated headers appear repeatedly. Borrowed, so
+    /// that checking a request copies none of them.
+    pub headers: &'a [(&'a str, &'a str)],
     pub body: &'a [u8],
 }
 
@@ -25,14 +26,14 @@ impl WireRequest<'_> {
         self.headers
             .iter()
             .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| *v)
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| *v)
     }
 }
 

@@ -5,12 +5,13 @@ use subtle::ConstantTimeEq;
 
 /// The secret half of an access key. `Debug` and `Display` print a fixed mask so a secret can
 /// never leak through a log line or an error message.
+/// Shared, so that handing it to each signature check copies no bytes.
 #[derive(Clone)]
-pub struct AccessKeySecret(String);
+pub struct AccessKeySecret(std::sync::Arc<str>);
 
 impl AccessKeySecret {
     pub fn new(secret: impl Into<String>) -> Self {
-        Self(secret.into())
+        Self(secret.into().into())
     }
 
     /// The raw bytes, only for computing an HMAC or storing the key.
