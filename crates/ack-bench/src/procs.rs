@@ -38,6 +38,9 @@ pub struct Server {
     pub pid: u32,
     pub addr: String,
     pub startup: Duration,
+    started: Instant,
+    /// The server's later stdout lines.
+    lines: std::sync::mpsc::Receiver<String>,
 }
 
 impl Server {
@@ -48,22 +51,44 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| e.to_string())?;
+        let mut out = BufReader::new(child.stdout.take().ok_or("no stdout")?);
         let mut line = String::new();
-        BufReader::new(child.stdout.take().ok_or("no stdout")?)
-            .read_line(&mut line)
-            .map_err(|e| e.to_string())?;
+        out.read_line(&mut line).map_err(|e| e.to_string())?;
         let startup = started.elapsed();
         let addr = line
             .trim()
             .strip_prefix("listening on http://")
             .ok_or_else(|| format!("server said {line:?}"))?
             .to_string();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for l in out.lines().map_while(Result::ok) {
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        });
         Ok(Self {
             pid: child.id(),
             child,
             addr,
             startup,
+            started,
+            lines,
         })
+    }
+
+    /// Waits for "status cache warm" (SQLite): the time from start, or None if it did not come.
+    pub fn wait_warm(&self, timeout: Duration) -> Option<Duration> {
+        let deadline = Instant::now() + timeout;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(l) if l.starts_with("status cache warm") => return Some(self.started.elapsed()),
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+        }
+        None
     }
 
     pub fn start(db: &str, extra: &[&str]) -> Result<Self, String> {
