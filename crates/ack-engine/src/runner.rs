@@ -170,7 +170,7 @@ impl Engine {
                     let reason = format!("canceled by request before {}", task.current_stage());
                     self.store
                         .finish(
-                            id,
+                            &task,
                             owner,
                             &Outcome::Canceled(reason),
                             &task.stages,
@@ -198,7 +198,7 @@ impl Engine {
             if task.next_stage >= STAGES.len() {
                 self.store
                     .finish(
-                        id,
+                        &task,
                         owner,
                         &Outcome::Success,
                         &task.stages,
@@ -234,7 +234,7 @@ impl Engine {
                             now,
                         )
                     });
-                    let kept = self
+                    let now_state = self
                         .store
                         .complete_stage(
                             id,
@@ -248,12 +248,12 @@ impl Engine {
                             },
                         )
                         .await?;
-                    if !kept {
+                    let Some(now_state) = now_state else {
                         return Ok(());
-                    }
+                    };
                     task.next_stage = index + 1;
                     task.stages = stages;
-                    (task.state, task.control) = self.store.task_control(id).await?;
+                    (task.state, task.control) = now_state;
                 }
                 StageResult::Failed {
                     code,
@@ -265,7 +265,7 @@ impl Engine {
                     stages.push(stage);
                     let outcome = Outcome::Failed(TaskFailure { code, message });
                     self.store
-                        .finish(id, owner, &outcome, &stages, &events, now)
+                        .finish(&task, owner, &outcome, &stages, &events, now)
                         .await?;
                     return Ok(());
                 }
@@ -274,7 +274,7 @@ impl Engine {
                     stages.push(stage);
                     let outcome = Outcome::Canceled(format!("canceled by request during {name}"));
                     self.store
-                        .finish(id, owner, &outcome, &stages, &events, now)
+                        .finish(&task, owner, &outcome, &stages, &events, now)
                         .await?;
                     return Ok(());
                 }

@@ -4,7 +4,8 @@
 use ack_domain::cluster::Cluster;
 use ack_domain::instance::{AddonInstance, InstanceState};
 use ack_domain::task::{
-    Fault, Operation, Outcome, Stage, Task, TaskAddon, TaskFailure, TaskState, UpgradeStatus,
+    Control, Fault, Operation, Outcome, Stage, Task, TaskAddon, TaskFailure, TaskState,
+    UpgradeStatus,
 };
 use ack_domain::{AddonName, ClusterId, DomainError};
 use ack_store::{
@@ -93,6 +94,25 @@ async fn run_through(store: &Store, task: &Task, now: i64) {
             start_time: now,
             end_time: Some(now),
         });
+        assert_eq!(
+            store
+                .complete_stage(
+                    &task.id,
+                    "r1",
+                    StageDone {
+                        index: i,
+                        stages: &stages,
+                        events: &[],
+                        now,
+                        lease_until: now + 60
+                    }
+                )
+                .await
+                .unwrap(),
+            Some((TaskState::Running, Control::None)),
+            "kept, and nothing pending"
+        );
+        // The same stage again (a replay after a crash) is not recorded twice.
         assert!(
             store
                 .complete_stage(
@@ -108,29 +128,13 @@ async fn run_through(store: &Store, task: &Task, now: i64) {
                 )
                 .await
                 .unwrap()
-        );
-        // The same stage again (a replay after a crash) is not recorded twice.
-        assert!(
-            !store
-                .complete_stage(
-                    &task.id,
-                    "r1",
-                    StageDone {
-                        index: i,
-                        stages: &stages,
-                        events: &[],
-                        now,
-                        lease_until: now + 60
-                    }
-                )
-                .await
-                .unwrap()
+                .is_none()
         );
     }
     assert!(
         store
             .finish(
-                &task.id,
+                task,
                 FinishGuard::Lease("r1"),
                 &Outcome::Success,
                 &stages,
@@ -143,7 +147,7 @@ async fn run_through(store: &Store, task: &Task, now: i64) {
     assert!(
         !store
             .finish(
-                &task.id,
+                task,
                 FinishGuard::Lease("r1"),
                 &Outcome::Success,
                 &stages,
@@ -339,6 +343,29 @@ async fn suite(store: Store) {
         store.claim("r2", 210, 270, 10).await.unwrap(),
         vec![up.id.clone()]
     );
+    assert_eq!(
+        store
+            .complete_stage(
+                &up.id,
+                "r2",
+                StageDone {
+                    index: 0,
+                    stages: &[],
+                    events: &[ack_domain::task::Event::new(
+                        "precheck",
+                        "StageSucceeded",
+                        "ok",
+                        210
+                    )],
+                    now: 210,
+                    lease_until: 270
+                }
+            )
+            .await
+            .unwrap(),
+        Some((TaskState::Running, Control::Pause)),
+        "the stage comes back with the pause that is pending"
+    );
     assert!(store.pause_now(&up.id, "r2", 211).await.unwrap());
     let status = |ca: &ack_store::ClusterAddons| {
         ca.statuses
@@ -419,13 +446,13 @@ async fn suite(store: Store) {
     });
     assert!(
         !store
-            .finish(&up2.id, FinishGuard::Lease("r5"), &fail, &[], &[], 301)
+            .finish(&up2, FinishGuard::Lease("r5"), &fail, &[], &[], 301)
             .await
             .unwrap()
     );
     assert!(
         store
-            .finish(&up2.id, FinishGuard::Lease("r4"), &fail, &[], &[], 301)
+            .finish(&up2, FinishGuard::Lease("r4"), &fail, &[], &[], 301)
             .await
             .unwrap()
     );
@@ -657,12 +684,13 @@ async fn run_through_after_claim(store: &Store, task: &Task) {
                 )
                 .await
                 .unwrap()
+                .is_some()
         );
     }
     assert!(
         store
             .finish(
-                &task.id,
+                task,
                 FinishGuard::Lease("alive"),
                 &Outcome::Success,
                 &[],

@@ -33,7 +33,7 @@ impl Store {
         req: ControlRequest,
         now: i64,
     ) -> Res<ControlEffect> {
-        let mut tx = self.write_tx().await?;
+        let (_turn, mut tx) = self.write_tx().await?;
         let row: Option<(String, String)> =
             sqlx::query_as("SELECT state, control FROM tasks WHERE task_id = $1 AND account = $2")
                 .bind(id.as_str())
@@ -140,6 +140,7 @@ impl Store {
                 changed = finish_in(
                     &mut tx,
                     id,
+                    None,
                     FinishGuard::Paused,
                     &Outcome::Canceled("canceled while paused".into()),
                     &stages,

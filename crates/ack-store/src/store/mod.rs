@@ -33,7 +33,14 @@ pub struct Store {
     pub(crate) faults_armed: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// SQLite only (this process is the sole writer): the status calls' in-memory copy.
     pub(crate) status_cache: Option<Arc<StatusCache>>,
+    /// SQLite only: writers take turns here rather than in SQLite's busy handler, which sleeps
+    /// a millisecond or more per retry while holding a pooled connection.
+    write_turns: Option<Arc<tokio::sync::Mutex<()>>>,
 }
+
+/// A writer's turn on SQLite (nothing on PostgreSQL, whose rows lock themselves); held until
+/// the transaction ends.
+pub(crate) type WriteTurn = Option<tokio::sync::OwnedMutexGuard<()>>;
 
 pub(crate) type Res<T> = Result<T, DomainError>;
 
@@ -90,6 +97,7 @@ impl Store {
             faults_armed,
             status_cache: (backend == Backend::Sqlite)
                 .then(|| Arc::new(StatusCache::new(crate::cache::DEFAULT_CAPACITY))),
+            write_turns: (backend == Backend::Sqlite).then(Arc::default),
         })
     }
 
@@ -123,17 +131,27 @@ impl Store {
         &self.url
     }
 
-    /// A transaction that writes. On SQLite it takes the write lock up front, so it waits its turn
-    /// (busy_timeout) instead of failing when a read turns into a write after another commit.
-    pub(crate) async fn write_tx(&self) -> Res<Transaction<'static, Any>> {
-        match self.backend {
+    /// This process's turn to write (SQLite); hold it for the whole write.
+    pub(crate) async fn write_turn(&self) -> WriteTurn {
+        match &self.write_turns {
+            Some(m) => Some(Arc::clone(m).lock_owned().await),
+            None => None,
+        }
+    }
+
+    /// A transaction that writes, with the turn it holds. On SQLite it takes the write lock up
+    /// front, so it cannot fail when a read turns into a write after another commit.
+    pub(crate) async fn write_tx(&self) -> Res<(WriteTurn, Transaction<'static, Any>)> {
+        let turn = self.write_turn().await;
+        let tx = match self.backend {
             Backend::Sqlite => self
                 .pool
                 .begin_with("BEGIN IMMEDIATE")
                 .await
-                .map_err(unavailable),
-            Backend::Postgres => self.pool.begin().await.map_err(unavailable),
-        }
+                .map_err(unavailable)?,
+            Backend::Postgres => self.pool.begin().await.map_err(unavailable)?,
+        };
+        Ok((turn, tx))
     }
 
     /// Records a signature nonce; false when it was seen since `not_before`. Every replica sees
@@ -371,8 +389,10 @@ impl Store {
     /// Bulk load for `ack-addons import`: everything added to the returned session lands at
     /// `commit`, or nothing does.
     pub async fn begin_import(&self) -> Res<ImportSession> {
+        let (turn, tx) = self.write_tx().await?;
         Ok(ImportSession {
-            tx: self.write_tx().await?,
+            _turn: turn,
+            tx,
             backend: self.backend,
             store: self.clone(),
             clusters: Vec::new(),
@@ -388,7 +408,9 @@ impl Store {
 }
 
 pub struct ImportSession {
+    // Declared first so that the transaction ends before the turn is given back.
     tx: Transaction<'static, Any>,
+    _turn: WriteTurn,
     backend: Backend,
     store: Store,
     /// Forgotten by the status cache at commit.

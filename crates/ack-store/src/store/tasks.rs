@@ -36,6 +36,14 @@ pub enum FinishGuard<'a> {
     Paused,
 }
 
+fn state_and_control(state: &str, control: &str) -> Res<(TaskState, Control)> {
+    let state = TaskState::parse(state)
+        .ok_or_else(|| DomainError::Internal(format!("task state {state:?}")))?;
+    let control = Control::parse(control)
+        .ok_or_else(|| DomainError::Internal(format!("task control {control:?}")))?;
+    Ok((state, control))
+}
+
 fn json<T: serde::Serialize>(v: &T) -> Res<String> {
     serde_json::to_string(v).map_err(|e| DomainError::Internal(e.to_string()))
 }
@@ -45,7 +53,7 @@ impl Store {
     /// `updating` or `deleting`; upgrade status to in-flight), all or nothing. A second live
     /// task on an add-on is refused by the database's unique index.
     pub async fn start_task(&self, task: &Task, start: TaskStart<'_>) -> Res<()> {
-        let mut tx = self.write_tx().await?;
+        let (_turn, mut tx) = self.write_tx().await?;
         match start {
             TaskStart::CreateCluster(c) => {
                 insert_clusters(&mut tx, self.backend, std::slice::from_ref(c)).await?
@@ -138,6 +146,7 @@ impl Store {
                 ORDER BY created_at, seq LIMIT $4) RETURNING task_id"
             }
         };
+        let _turn = self.write_turn().await;
         let ids: Vec<String> = sqlx::query_scalar(sql)
             .bind(owner)
             .bind(lease_until)
@@ -165,6 +174,7 @@ impl Store {
     }
 
     pub async fn renew_lease(&self, id: &TaskId, owner: &str, lease_until: i64) -> Res<bool> {
+        let _turn = self.write_turn().await;
         let r = sqlx::query("UPDATE tasks SET lease_until = $1 WHERE task_id = $2 AND lease_owner = $3 AND state = 'running'")
             .bind(lease_until)
             .bind(id.as_str())
@@ -175,10 +185,22 @@ impl Store {
         Ok(r.rows_affected() == 1)
     }
 
-    /// The whole task, with its add-ons and events, whatever its account (for the engine).
+    /// The task with its add-ons but not its events (the engine reads none), whatever its
+    /// account.
     pub async fn load_task(&self, id: &TaskId) -> Res<Task> {
         let mut conn = self.pool.acquire().await.map_err(unavailable)?;
-        load(&mut conn, None, id).await
+        let row = sqlx::query("SELECT * FROM tasks WHERE task_id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(unavailable)?;
+        let mut task = row
+            .as_ref()
+            .map(rows::task)
+            .transpose()?
+            .ok_or_else(|| DomainError::TaskNotFound(id.to_string()))?;
+        task.addons = task_addons(&mut conn, id).await?;
+        Ok(task)
     }
 
     /// The parts of a task others may change while a runner holds it: its state and pending control.
@@ -189,11 +211,7 @@ impl Store {
                 .fetch_one(&self.pool)
                 .await
                 .map_err(unavailable)?;
-        let state = TaskState::parse(&state)
-            .ok_or_else(|| DomainError::Internal(format!("task state {state:?}")))?;
-        let control = Control::parse(&control)
-            .ok_or_else(|| DomainError::Internal(format!("task control {control:?}")))?;
-        Ok((state, control))
+        state_and_control(&state, &control)
     }
 
     /// The task if it belongs to `account`.
@@ -203,8 +221,14 @@ impl Store {
     }
 
     /// Records stage `index` as completed, if this owner still holds the task and nobody recorded
-    /// it before. False means the task moved on without us: stop.
-    pub async fn complete_stage(&self, id: &TaskId, owner: &str, done: StageDone<'_>) -> Res<bool> {
+    /// it before, and returns the task's state and pending control as of that moment (what the
+    /// runner acts on next). None means the task moved on without us: stop.
+    pub async fn complete_stage(
+        &self,
+        id: &TaskId,
+        owner: &str,
+        done: StageDone<'_>,
+    ) -> Res<Option<(TaskState, Control)>> {
         let StageDone {
             index,
             stages,
@@ -212,11 +236,12 @@ impl Store {
             now,
             lease_until,
         } = done;
-        let mut tx = self.write_tx().await?;
+        let (_turn, mut tx) = self.write_tx().await?;
         let idx = i64::try_from(index).unwrap_or(i64::MAX);
-        let r = sqlx::query(
+        let row: Option<(String, String)> = sqlx::query_as(
             "UPDATE tasks SET next_stage = $1 + 1, stages = $2, updated_at = $3, lease_until = $4
-             WHERE task_id = $5 AND next_stage = $6 AND state = 'running' AND lease_owner = $7",
+             WHERE task_id = $5 AND next_stage = $6 AND state = 'running' AND lease_owner = $7
+             RETURNING state, control",
         )
         .bind(idx)
         .bind(json(&stages)?)
@@ -225,20 +250,20 @@ impl Store {
         .bind(id.as_str())
         .bind(idx)
         .bind(owner)
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(unavailable)?;
-        if r.rows_affected() == 0 {
-            return Ok(false);
-        }
+        let Some((state, control)) = row else {
+            return Ok(None);
+        };
         append_events(&mut tx, id, events).await?;
         tx.commit().await.map_err(unavailable)?;
-        Ok(true)
+        Ok(Some(state_and_control(&state, &control)?))
     }
 
     /// Carries out a pending pause between stages: the task stops, its add-ons show `Paused`.
     pub async fn pause_now(&self, id: &TaskId, owner: &str, now: i64) -> Res<bool> {
-        let mut tx = self.write_tx().await?;
+        let (_turn, mut tx) = self.write_tx().await?;
         let r = sqlx::query(
             "UPDATE tasks SET state = 'paused', control = '', lease_owner = NULL, lease_until = NULL, updated_at = $1
              WHERE task_id = $2 AND state = 'running' AND control = 'pause' AND lease_owner = $3",
@@ -271,18 +296,26 @@ impl Store {
 
     /// Ends the task with its outcome and applies it, once: a second call finds it ended and
     /// changes nothing (false).
-    /// `events` (a failed stage's output) are recorded with it.
+    /// `events` (a failed stage's output) are recorded with it. The task's add-ons, cluster and
+    /// type are taken from `task` (they never change after it starts).
     pub async fn finish(
         &self,
-        id: &TaskId,
+        task: &Task,
         guard: FinishGuard<'_>,
         outcome: &Outcome,
         stages: &[Stage],
         events: &[Event],
         now: i64,
     ) -> Res<bool> {
-        let mut tx = self.write_tx().await?;
-        let Some(cluster) = finish_in(&mut tx, id, guard, outcome, stages, now).await? else {
+        let head = TaskHead {
+            cluster_id: task.cluster_id.to_string(),
+            task_type: task.task_type.clone(),
+            addons: task.addons.clone(),
+        };
+        let id = &task.id;
+        let (_turn, mut tx) = self.write_tx().await?;
+        let Some(cluster) = finish_in(&mut tx, id, Some(head), guard, outcome, stages, now).await?
+        else {
             return Ok(false);
         };
         append_events(&mut tx, id, events).await?;
@@ -544,7 +577,7 @@ pub(crate) struct TaskHead {
     pub(crate) addons: Vec<TaskAddon>,
 }
 
-pub(crate) async fn head(conn: &mut AnyConnection, id: &TaskId) -> Res<TaskHead> {
+pub(crate) async fn load_head(conn: &mut AnyConnection, id: &TaskId) -> Res<TaskHead> {
     let (cluster_id, task_type): (String, String) =
         sqlx::query_as("SELECT cluster_id, task_type FROM tasks WHERE task_id = $1")
             .bind(id.as_str())
@@ -568,26 +601,23 @@ pub(crate) async fn append_events(
     if events.is_empty() {
         return Ok(());
     }
-    let mut seq: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM task_events WHERE task_id = $1")
-            .bind(id.as_str())
-            .fetch_one(&mut **tx)
-            .await
-            .map_err(unavailable)?;
+    // The next number is taken in the insert itself: one round trip per event, and the write
+    // transaction keeps anyone else from taking the same one.
     for e in events {
-        seq += 1;
-        sqlx::query("INSERT INTO task_events (task_id, seq, action, level, message, reason, source, timestamp) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-            .bind(id.as_str())
-            .bind(seq)
-            .bind(&e.action)
-            .bind(&e.level)
-            .bind(&e.message)
-            .bind(&e.reason)
-            .bind(&e.source)
-            .bind(e.timestamp)
-            .execute(&mut **tx)
-            .await
-            .map_err(unavailable)?;
+        sqlx::query(
+            "INSERT INTO task_events (task_id, seq, action, level, message, reason, source, timestamp)
+             VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM task_events WHERE task_id = $1), $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id.as_str())
+        .bind(&e.action)
+        .bind(&e.level)
+        .bind(&e.message)
+        .bind(&e.reason)
+        .bind(&e.source)
+        .bind(e.timestamp)
+        .execute(&mut **tx)
+        .await
+        .map_err(unavailable)?;
     }
     Ok(())
 }
@@ -600,7 +630,7 @@ pub(crate) async fn set_live_status(
     status: Option<UpgradeStatus>,
 ) -> Res<String> {
     let conn: &mut AnyConnection = tx;
-    let task = head(conn, id).await?;
+    let task = load_head(conn, id).await?;
     for a in &task.addons {
         let s = status.unwrap_or_else(|| a.operation.in_flight_status());
         sqlx::query("UPDATE addon_status SET status = $1 WHERE cluster_id = $2 AND component = $3 AND task_id = $4")
@@ -620,6 +650,7 @@ pub(crate) async fn set_live_status(
 pub(crate) async fn finish_in(
     tx: &mut Transaction<'_, Any>,
     id: &TaskId,
+    head: Option<TaskHead>,
     guard: FinishGuard<'_>,
     outcome: &Outcome,
     stages: &[Stage],
@@ -664,7 +695,10 @@ pub(crate) async fn finish_in(
         return Ok(None);
     }
     let conn: &mut AnyConnection = tx;
-    let task = head(conn, id).await?;
+    let task = match head {
+        Some(h) => h,
+        None => load_head(conn, id).await?,
+    };
     let cid = task.cluster_id.as_str();
     let success = *outcome == Outcome::Success;
     for a in &task.addons {
