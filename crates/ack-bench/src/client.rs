@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
+#[derive(Clone)]
 pub struct Target {
     pub addr: String,
     pub key: Option<(String, AccessKeySecret)>,

@@ -200,9 +200,11 @@ pub fn db_size_mib(backend: &str, db: &str, pg: &str) -> Result<f64, String> {
 }
 
 /// `n` upgrades, one per (cluster, older add-on); returns their task ids.
+/// Starts `n` upgrades spread over the fleet, 32 requests in flight (as many clients would),
+/// and returns their task ids in order.
 pub async fn submit_upgrades(t: &Target, n: usize, clusters: usize) -> Result<Vec<String>, String> {
     let addons = fleet::addons();
-    let mut ids = Vec::with_capacity(n);
+    let mut calls = Vec::with_capacity(n);
     for k in 0..n {
         let (cluster, which) = (k % clusters, (k / clusters) % fleet::OLD.len());
         let name = fleet::OLD[which];
@@ -216,15 +218,34 @@ pub async fn submit_upgrades(t: &Target, n: usize, clusters: usize) -> Result<Ve
             "/clusters/{}/components/upgrade",
             fleet::cluster_id(cluster)
         );
-        let (status, out) = client::one(
-            t,
-            "POST",
-            &path,
-            "",
-            "UpgradeClusterAddons",
-            body.as_bytes(),
-        )
-        .await?;
+        calls.push((path, body));
+    }
+    let mut ids = vec![String::new(); n];
+    let mut running = tokio::task::JoinSet::new();
+    let mut calls = calls.into_iter().enumerate();
+    loop {
+        while running.len() < 32
+            && let Some((k, (path, body))) = calls.next()
+        {
+            let t = t.clone();
+            running.spawn(async move {
+                let r = client::one(
+                    &t,
+                    "POST",
+                    &path,
+                    "",
+                    "UpgradeClusterAddons",
+                    body.as_bytes(),
+                )
+                .await;
+                (k, r)
+            });
+        }
+        let Some(done) = running.join_next().await else {
+            break;
+        };
+        let (k, r) = done.map_err(|e| e.to_string())?;
+        let (status, out) = r?;
         if status != 200 {
             return Err(format!(
                 "upgrade answered {status}: {}",
@@ -232,14 +253,23 @@ pub async fn submit_upgrades(t: &Target, n: usize, clusters: usize) -> Result<Ve
             ));
         }
         let v: serde_json::Value = serde_json::from_slice(&out).map_err(|e| e.to_string())?;
-        ids.push(v["task_id"].as_str().unwrap_or_default().to_string());
+        ids[k] = v["task_id"].as_str().unwrap_or_default().to_string();
     }
     Ok(ids)
 }
 
-/// Upgrades with `--stage-duration 0`, on a fresh copy of the fleet: tasks and seconds from the
-/// first request until none runs.
-pub async fn engine(db_like: &str, n: usize, clusters: usize) -> Result<(usize, f64), String> {
+/// What the engine figure measured: tasks, then seconds end to end (submitted over HTTP while
+/// the engine runs them) and seconds draining the same number already queued (the engine alone).
+pub struct EngineRun {
+    pub tasks: usize,
+    pub end_to_end_s: f64,
+    pub drain_s: f64,
+}
+
+/// Upgrades with `--stage-duration 0` on fresh copies of the fleet: from the first request
+/// until none runs; and, with the tasks queued first by a server whose stages never end, from
+/// the start of a server with instant stages until none runs.
+pub async fn engine(db_like: &str, n: usize, clusters: usize) -> Result<EngineRun, String> {
     let (backend, pg) = if db_like.starts_with("postgres") {
         (
             "postgres",
@@ -252,29 +282,55 @@ pub async fn engine(db_like: &str, n: usize, clusters: usize) -> Result<(usize, 
         ("sqlite", String::new())
     };
     let tmp = std::env::temp_dir().join(format!("ack-bench-{}", std::process::id()));
-    let db = fresh_db(backend, &pg, &tmp, "bench_engine")?;
-    import(&tmp.join(format!("fleet-{clusters}.jsonl")), &db)?;
-    let server = Server::start(
-        &db,
-        &["--stage-duration", "0s", "--max-concurrent-tasks", "256"],
-    )?;
-    let t = Target {
-        addr: server.addr.clone(),
-        key: Some((
-            crate::KEY.0.into(),
-            ack_wire::sign::AccessKeySecret::new(crate::KEY.1),
-        )),
-    };
-    let store = ack_store::Store::connect(&db).await?;
-    let started = Instant::now();
-    submit_upgrades(&t, n, clusters).await?;
-    while store.running_tasks().await.map_err(|e| e.to_string())? > 0 {
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    let fleet = tmp.join(format!("fleet-{clusters}.jsonl"));
+    let mut secs = Vec::new();
+    for stage in ["0s", "1h"] {
+        let db = fresh_db(backend, &pg, &tmp, "bench_engine")?;
+        import(&fleet, &db)?;
+        let mut server = Server::start(
+            &db,
+            &["--stage-duration", stage, "--max-concurrent-tasks", "256"],
+        )?;
+        let t = Target {
+            addr: server.addr.clone(),
+            key: Some((
+                crate::KEY.0.into(),
+                ack_wire::sign::AccessKeySecret::new(crate::KEY.1),
+            )),
+        };
+        let mut started = Instant::now();
+        submit_upgrades(&t, n, clusters).await?;
+        if stage != "0s" {
+            // Everything is queued (or parked in a stage that never ends): restart with instant
+            // stages; the new server resumes each from its last completed stage.
+            drop(server);
+            // On PostgreSQL the stopped server's leases would expire after --task-lease; the
+            // figure is about the engine, not that wait.
+            let store = ack_store::Store::connect(&db).await?;
+            store
+                .release_all_leases()
+                .await
+                .map_err(|e| e.to_string())?;
+            store.close().await;
+            started = Instant::now();
+            server = Server::start(
+                &db,
+                &["--stage-duration", "0s", "--max-concurrent-tasks", "256"],
+            )?;
+        }
+        let store = ack_store::Store::connect(&db).await?;
+        while store.running_tasks().await.map_err(|e| e.to_string())? > 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        secs.push(started.elapsed().as_secs_f64());
+        store.close().await;
+        drop(server);
     }
-    let secs = started.elapsed().as_secs_f64();
-    store.close().await;
-    drop(server);
-    Ok((n, secs))
+    Ok(EngineRun {
+        tasks: n,
+        end_to_end_s: secs[0],
+        drain_s: secs[1],
+    })
 }
 
 /// `--auth off` under wrk, against the server and the baseline, as a cross-check of the
