@@ -117,7 +117,7 @@ fn main() -> std::process::ExitCode {
                 measure(
                     &mut rows,
                     &args,
-                    &t,
+                    (&t, None),
                     "-",
                     *clusters,
                     "status, 1 add-on",
@@ -180,33 +180,66 @@ fn encode(s: &str) -> String {
         .collect()
 }
 
+/// Runs a workload against `t`. With `base`, the run is paired: three rounds, each a third of the
+/// duration on the baseline and then a third on `t`, and the row's ratio is to the baseline's
+/// figure over the same rounds (this machine's speed drifts within seconds).
 async fn measure(
     rows: &mut Vec<Row>,
     args: &Args,
-    t: &Target,
+    (t, base): (&Target, Option<&Target>),
     backend: &str,
     clusters: usize,
     workload: &str,
     make: Arc<Make>,
 ) -> f64 {
-    let run = u64::try_from(rows.len()).unwrap_or(0) + 1 + u64::from(std::process::id()) * 1000;
-    let started = Instant::now();
-    let o = client::load(t, args.connections, args.duration, make, run).await;
-    let rps = o.ok as f64 / started.elapsed().as_secs_f64();
+    static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let next_run = || {
+        RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + u64::from(std::process::id()) * 1000
+    };
+    let rounds = if base.is_some() { 3 } else { 1 };
+    let slice = args.duration / rounds;
+    let (mut ok, mut errors, mut took, mut lat) = (0u64, 0u64, 0f64, Vec::new());
+    let (mut base_ok, mut base_took) = (0u64, 0f64);
+    for _ in 0..rounds {
+        if let Some(b) = base {
+            let started = Instant::now();
+            let o = client::load(b, args.connections, slice, Arc::clone(&make), next_run()).await;
+            base_ok += o.ok;
+            base_took += started.elapsed().as_secs_f64();
+        }
+        let started = Instant::now();
+        let o = client::load(t, args.connections, slice, Arc::clone(&make), next_run()).await;
+        took += started.elapsed().as_secs_f64();
+        ok += o.ok;
+        errors += o.errors;
+        lat.extend(o.latencies_us);
+    }
+    lat.sort_unstable();
+    let rps = ok as f64 / took;
+    let base_rps = if base.is_some() {
+        base_ok as f64 / base_took
+    } else {
+        rps
+    };
+    let paired = if base.is_some() {
+        format!("x{:.2} (paired)", rps / base_rps)
+    } else {
+        String::new()
+    };
     eprintln!(
-        "  {backend:8} {clusters:>7} {workload:38} {rps:>9.0} req/s  p99 {:.2} ms  errors {}",
-        percentile(&o.latencies_us, 0.99),
-        o.errors
+        "  {backend:8} {clusters:>7} {workload:38} {rps:>9.0} req/s  {paired}  p99 {:.2} ms  errors {errors}",
+        percentile(&lat, 0.99),
     );
     rows.push(Row {
-        base: rps,
+        base: base_rps,
         backend: backend.into(),
         clusters,
         workload: workload.into(),
         rps,
-        p50: percentile(&o.latencies_us, 0.50),
-        p99: percentile(&o.latencies_us, 0.99),
-        errors: o.errors,
+        p50: percentile(&lat, 0.50),
+        p99: percentile(&lat, 0.99),
+        errors,
     });
     rps
 }
@@ -262,45 +295,41 @@ async fn run(args: &Args) -> Result<(), String> {
             };
             tokio::time::sleep(Duration::from_millis(500)).await;
             let idle_rss = procs::rss_mib(server.pid);
-            // A baseline for every block: this machine's speed drifts by a third within minutes,
-            // so each ratio is to a baseline measured next to it.
-            let block = rows.len();
+            // A baseline server for every block, measured alone once and then paired with each
+            // workload (this machine's speed drifts within seconds).
+            let (_, body) = client::one(
+                &t,
+                "GET",
+                &format!(
+                    "/clusters/{}/components/upgradestatus",
+                    fleet::cluster_id(0)
+                ),
+                &format!("componentIds={}", encode("[\"metrics-server\"]")),
+                "DescribeClusterAddonsUpgradeStatus",
+                b"",
+            )
+            .await?;
+            let base = procs::Server::baseline(body.len())?;
+            // The baseline gets the very same signed requests (it does not check them), so that
+            // both sides read and parse the same bytes and the ratio is our own work.
+            let bt = Target {
+                addr: base.addr.clone(),
+                key: t.key.clone(),
+            };
+            let block_base = measure(
+                &mut rows,
+                args,
+                (&bt, None),
+                "baseline",
+                size,
+                &format!("fixed {}-byte body, same route", body.len()),
+                status_maker(size, &["metrics-server"]),
+            )
+            .await;
+            if cross.is_empty()
+                && let Some(wrk) = procs::wrk_cross_check(&args.duration, size, body.len())?
             {
-                let (_, body) = client::one(
-                    &t,
-                    "GET",
-                    &format!(
-                        "/clusters/{}/components/upgradestatus",
-                        fleet::cluster_id(0)
-                    ),
-                    &format!("componentIds={}", encode("[\"metrics-server\"]")),
-                    "DescribeClusterAddonsUpgradeStatus",
-                    b"",
-                )
-                .await?;
-                let base = procs::Server::baseline(body.len())?;
-                // The baseline gets the very same signed requests (it does not check them), so
-                // that both sides read and parse the same bytes and the ratio is our own work.
-                let bt = Target {
-                    addr: base.addr.clone(),
-                    key: t.key.clone(),
-                };
-                measure(
-                    &mut rows,
-                    args,
-                    &bt,
-                    "baseline",
-                    size,
-                    &format!("fixed {}-byte body, same route", body.len()),
-                    status_maker(size, &["metrics-server"]),
-                )
-                .await;
-                drop(base);
-                if cross.is_empty()
-                    && let Some(wrk) = procs::wrk_cross_check(&args.duration, size, body.len())?
-                {
-                    cross.push_str(&wrk);
-                }
+                cross.push_str(&wrk);
             }
             let mut loaded_rss = idle_rss;
             for (name, ids) in [
@@ -312,7 +341,7 @@ async fn run(args: &Args) -> Result<(), String> {
                 measure(
                     &mut rows,
                     args,
-                    &t,
+                    (&t, Some(&bt)),
                     backend,
                     size,
                     name,
@@ -332,22 +361,27 @@ async fn run(args: &Args) -> Result<(), String> {
                     "DescribeClusterAddonsVersion",
                 )
             });
+            // The baseline serves only the status route: calls on other routes are compared
+            // with its figure at the start of the block.
             measure(
                 &mut rows,
                 args,
-                &t,
+                (&t, None),
                 backend,
                 size,
                 "DescribeClusterAddonsVersion",
                 versions,
             )
             .await;
+            if let Some(r) = rows.last_mut() {
+                r.base = block_base;
+            }
             // 1,000 upgrades in flight (3 s stages), then status and DescribeTaskInfo under them.
             let tasks = procs::submit_upgrades(&t, 1000, size).await?;
             measure(
                 &mut rows,
                 args,
-                &t,
+                (&t, Some(&bt)),
                 backend,
                 size,
                 "status, 1 add-on, 1,000 upgrades running",
@@ -364,17 +398,26 @@ async fn run(args: &Args) -> Result<(), String> {
                     "DescribeTaskInfo",
                 )
             });
-            measure(&mut rows, args, &t, backend, size, "DescribeTaskInfo", info).await;
+            measure(
+                &mut rows,
+                args,
+                (&t, None),
+                backend,
+                size,
+                "DescribeTaskInfo",
+                info,
+            )
+            .await;
+            if let Some(r) = rows.last_mut() {
+                r.base = block_base;
+            }
+            drop(base);
             let startup_ms = server.startup.as_secs_f64() * 1000.0;
             drop(server);
             let again = procs::Server::start(&db, &[])?;
             let restart_ms = again.startup.as_secs_f64() * 1000.0;
             drop(again);
             let db_mib = procs::db_size_mib(backend, &db, &args.pg)?;
-            let block_base = rows.get(block).map_or(1.0, |r| r.rps);
-            for r in &mut rows[block..] {
-                r.base = block_base;
-            }
             writeln!(facts, "| {backend} | {size} | {import_s:.1} | {startup_ms:.0} / {restart_ms:.0} | {start_rss:.1} | {warm_s} | {idle_rss:.1} | {loaded_rss:.1} | {db_mib:.0} |").ok();
             if size == args.sizes[0] {
                 let r = procs::engine(&db, args.engine_tasks.min(size * fleet::OLD.len()), size)
@@ -394,7 +437,7 @@ async fn run(args: &Args) -> Result<(), String> {
         }
     }
     let mut md = String::from("## ack-addons benchmark\n\n");
-    writeln!(md, "{} connections, {} s per workload, signatures verified (ACS3-HMAC-SHA256, fresh nonce per request). Server on core 0, load generator on core 1. The baseline receives the same signed requests and ignores the signature.\n", args.connections, args.duration.as_secs_f64()).ok();
+    writeln!(md, "{} connections, {} s per workload, signatures verified (ACS3-HMAC-SHA256, fresh nonce per request). Server on core 0, load generator on core 1. The baseline receives the same signed requests and ignores the signature. Status rows are paired with the baseline (three rounds, each a third of the time on the baseline then on the server; the ratio is over the same rounds); DescribeClusterAddonsVersion and DescribeTaskInfo, routes the baseline does not serve, are compared with the baseline row of their block.\n", args.connections, args.duration.as_secs_f64()).ok();
     md.push_str("| backend | clusters | workload | req/s | × baseline | p50 ms | p99 ms | errors |\n|---|---:|---|---:|---:|---:|---:|---:|\n");
     for r in &rows {
         writeln!(
