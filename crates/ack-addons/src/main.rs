@@ -7,11 +7,6 @@ mod serve;
 
 use clap::{Parser, Subcommand};
 
-/// A status poll allocates a few dozen small buffers; glibc's malloc and free were a quarter of
-/// its instructions under callgrind, mimalloc's fast path is a fraction of that.
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(name = "ack-addons", version, about = "ACK cluster add-on API server")]
 struct Cli {

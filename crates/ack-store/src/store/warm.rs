@@ -19,6 +19,9 @@ impl Store {
         let Some(cache) = self.status_cache.clone() else {
             return Ok(0);
         };
+        // One connection of its own, closed at the end: the scan fills its page cache, which
+        // would otherwise stay with a pooled connection for the life of the process.
+        let mut conn = self.pool.acquire().await.map_err(unavailable)?.detach();
         let mut after = String::new();
         while !cache.is_full() {
             // Before any read, so that a write committed during the page refuses its clusters.
@@ -29,7 +32,7 @@ impl Store {
             )
             .bind(&after)
             .bind(PAGE)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut conn)
             .await
             .map_err(unavailable)?;
             let (Some(first), Some(last)) = (clusters.first(), clusters.last()) else {
@@ -42,7 +45,7 @@ impl Store {
             )
             .bind(&first)
             .bind(&last)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut conn)
             .await
             .map_err(unavailable)?;
             let statuses: Vec<StatusRow> = sqlx::query_as(
@@ -51,7 +54,7 @@ impl Store {
             )
             .bind(&first)
             .bind(&last)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut conn)
             .await
             .map_err(unavailable)?;
             let mut by_cluster: HashMap<&str, (Vec<&InstanceRow>, Vec<&StatusRow>)> =
@@ -94,6 +97,7 @@ impl Store {
             after = last;
             tokio::task::yield_now().await;
         }
+        let _ = sqlx::Connection::close(conn).await;
         Ok(cache.len())
     }
 }
