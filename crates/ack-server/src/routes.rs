@@ -58,9 +58,9 @@ async fn handle(
         .get_all(axum::http::header::ACCEPT)
         .iter()
         .any(|v| {
-            String::from_utf8_lossy(v.as_bytes())
-                .to_ascii_lowercase()
-                .contains("xml")
+            v.as_bytes()
+                .windows(3)
+                .any(|w| w.eq_ignore_ascii_case(b"xml"))
         });
     match run(&st, methods, raw, req, &request_id).await {
         Ok(reply) => success(reply, xml, &request_id),
@@ -123,10 +123,12 @@ async fn run(
         })
         .collect();
     let raw_query = parts.uri.query().unwrap_or("");
+    let query = ack_wire::sign::decode_query(raw_query);
     let wire = WireRequest {
         method: parts.method.as_str(),
         raw_path: parts.uri.path(),
         raw_query,
+        query: &query,
         headers: &headers,
         body: &body,
     };
@@ -141,7 +143,7 @@ async fn run(
     let ctx = Ctx {
         account,
         params,
-        query: ack_wire::sign::decode_query(raw_query),
+        query,
         body,
         now: st.clock.now(),
         request_id: request_id.to_string(),

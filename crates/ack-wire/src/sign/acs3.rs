@@ -48,11 +48,11 @@ impl Algo {
         }
     }
 
-    fn hmac_hex(self, key: &str, data: &[u8]) -> String {
+    fn hmac_hex(self, secret: &AccessKeySecret, data: &[u8]) -> String {
+        let key = secret.expose();
         match self {
             Algo::Sha256 => {
-                let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.as_bytes())
-                    .expect("HMAC accepts any key length");
+                let mut mac = secret.hmac_sha256();
                 mac.update(data);
                 to_hex(&mac.finalize().into_bytes())
             }
@@ -108,32 +108,29 @@ fn parse_fields(rest: &str) -> Result<AuthFields<'_>, AuthError> {
     }
 }
 
-/// The canonical request is only ever hashed, so it is fed to the hash piece by piece instead
-/// of being assembled (a status poll spends more on allocation than on hashing otherwise).
-enum Canon {
-    Sha256(Sha256),
-    Sm3(Sm3),
+/// The canonical request, gathered in one buffer and hashed once: feeding the hash dozens of
+/// few-byte pieces cost more than the copy (each update runs the hash's block buffering).
+struct Canon {
+    algo: Algo,
+    text: String,
 }
 
 impl Canon {
     fn new(algo: Algo) -> Self {
-        match algo {
-            Algo::Sha256 => Canon::Sha256(Sha256::new()),
-            Algo::Sm3 => Canon::Sm3(Sm3::new()),
+        Canon {
+            algo,
+            text: String::with_capacity(768),
         }
     }
 
     fn put(&mut self, s: &str) {
-        match self {
-            Canon::Sha256(h) => h.update(s.as_bytes()),
-            Canon::Sm3(h) => h.update(s.as_bytes()),
-        }
+        self.text.push_str(s);
     }
 
     fn hex(self) -> String {
-        match self {
-            Canon::Sha256(h) => to_hex(&h.finalize()),
-            Canon::Sm3(h) => to_hex(&h.finalize()),
+        match self.algo {
+            Algo::Sha256 => to_hex(&Sha256::digest(self.text.as_bytes())),
+            Algo::Sm3 => to_hex(&Sm3::digest(self.text.as_bytes())),
         }
     }
 }
@@ -153,8 +150,8 @@ fn put_canonical_uri(c: &mut Canon, raw_path: &str) {
     }
 }
 
-fn put_canonical_query(c: &mut Canon, raw_query: &str) {
-    let mut pairs = decode_query(raw_query);
+fn put_canonical_query(c: &mut Canon, query: &[(String, String)]) {
+    let mut pairs: Vec<&(String, String)> = query.iter().collect();
     pairs.sort();
     for (i, (k, v)) in pairs.iter().enumerate() {
         if i > 0 {
@@ -207,7 +204,7 @@ fn string_to_sign(
     c.put("\n");
     put_canonical_uri(&mut c, req.raw_path);
     c.put("\n");
-    put_canonical_query(&mut c, req.raw_query);
+    put_canonical_query(&mut c, req.query);
     c.put("\n");
     put_canonical_headers(&mut c, req, signed)?;
     c.put("\n");
@@ -254,11 +251,21 @@ pub(super) fn verify(
         ))
     })?;
     let sts = string_to_sign(algo, req, fields.signed_headers, &payload_hash)?;
-    let expected = algo.hmac_hex(secret.expose(), sts.as_bytes());
-    if !ct_eq(
-        expected.as_bytes(),
-        fields.signature.to_ascii_lowercase().as_bytes(),
-    ) {
+    let expected = algo.hmac_hex(&secret, sts.as_bytes());
+    // Hex digits in either case; the expected value is lowercase. Lowercased into a buffer on
+    // the stack: a signature of another length fails the comparison anyway.
+    let mut given = [0u8; 64];
+    let sig = fields.signature.as_bytes();
+    let given = match given.get_mut(..sig.len()) {
+        Some(g) => {
+            for (d, s) in g.iter_mut().zip(sig) {
+                *d = s.to_ascii_lowercase();
+            }
+            &*g
+        }
+        None => sig,
+    };
+    if !ct_eq(expected.as_bytes(), given) {
         return Err(AuthError::Mismatch(format!(
             "the request signature does not match; the server's string to sign was {sts:?}"
         )));
@@ -309,16 +316,18 @@ pub fn sign_acs3(
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
+    let query = decode_query(raw_query);
     let req = WireRequest {
         method,
         raw_path,
         raw_query,
+        query: &query,
         headers: &borrowed,
         body,
     };
     let sts =
         string_to_sign(algo, &req, &signed, &payload_hash).expect("every named header is present");
-    let signature = algo.hmac_hex(secret.expose(), sts.as_bytes());
+    let signature = algo.hmac_hex(&secret, sts.as_bytes());
     headers.push((
         "Authorization".into(),
         format!("ACS3-HMAC-SHA256 Credential={access_key_id},SignedHeaders={signed},Signature={signature}"),

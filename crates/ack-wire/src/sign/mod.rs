@@ -14,6 +14,9 @@ pub struct WireRequest<'a> {
     pub method: &'a str,
     pub raw_path: &'a str,
     pub raw_query: &'a str,
+    /// `raw_query` decoded with form rules (`decode_query`): the caller decodes it once for both
+    /// the signature check and its own use.
+    pub query: &'a [(String, String)],
     /// Header names as received (any case); repeated headers appear repeatedly. Borrowed, so
     /// that checking a request copies none of them.
     pub headers: &'a [(&'a str, &'a str)],

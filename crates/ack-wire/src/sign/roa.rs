@@ -1,7 +1,7 @@
 //! ROA `acs <AccessKeyId>:<base64 HMAC-SHA1>` (sdk-wire.md §4.2).
 
 use super::acs3::epoch_seconds;
-use super::{AccessKeySecret, AuthError, Scheme, Verified, WireRequest, ct_eq, decode_query};
+use super::{AccessKeySecret, AuthError, Scheme, Verified, WireRequest, ct_eq};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use hmac::{Hmac, KeyInit, Mac};
@@ -29,7 +29,7 @@ fn candidate_resources(req: &WireRequest<'_>) -> Vec<String> {
     if decoded != req.raw_path {
         paths.push(decoded);
     }
-    let mut pairs = decode_query(req.raw_query);
+    let mut pairs: Vec<&(String, String)> = req.query.iter().collect();
     pairs.sort();
     let with_eq: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let without_eq: Vec<String> = pairs
