@@ -327,7 +327,7 @@ pub fn sign_acs3(
     };
     let sts =
         string_to_sign(algo, &req, &signed, &payload_hash).expect("every named header is present");
-    let signature = algo.hmac_hex(&secret, sts.as_bytes());
+    let signature = algo.hmac_hex(secret, sts.as_bytes());
     headers.push((
         "Authorization".into(),
         format!("ACS3-HMAC-SHA256 Credential={access_key_id},SignedHeaders={signed},Signature={signature}"),
