@@ -171,20 +171,22 @@ fn put_canonical_headers(
     signed: &str,
 ) -> Result<(), AuthError> {
     for name in signed.split(';').filter(|n| !n.is_empty()) {
-        let mut values: Vec<&str> = req.header_values(name).map(str::trim).collect();
-        if values.is_empty() {
-            return Err(AuthError::Incomplete(format!(
-                "signed header {name} is missing"
-            )));
-        }
-        values.sort_unstable();
         c.put(name);
         c.put(":");
-        for (i, v) in values.iter().enumerate() {
-            if i > 0 {
-                c.put(",");
+        let mut found = req.header_values(name).map(str::trim);
+        match (found.next(), found.next()) {
+            (None, _) => {
+                return Err(AuthError::Incomplete(format!(
+                    "signed header {name} is missing"
+                )));
             }
-            c.put(v);
+            // The usual case: one value, nothing to sort.
+            (Some(v), None) => c.put(v),
+            (Some(a), Some(b)) => {
+                let mut values: Vec<&str> = [a, b].into_iter().chain(found).collect();
+                values.sort_unstable();
+                c.put(&values.join(","));
+            }
         }
         c.put("\n");
     }
@@ -346,5 +348,26 @@ mod tests {
             hex::encode(Sha256::digest(b"{}"))
         );
         assert_eq!(Algo::Sm3.hash_hex(b""), hex::encode(Sm3::digest(b"")));
+    }
+
+    #[test]
+    fn canonical_headers_join_repeated_values_sorted_and_trimmed() {
+        let headers = [("X-Acs-Meta", "b"), ("host", "h"), ("x-acs-meta", " a ")];
+        let req = WireRequest {
+            method: "GET",
+            raw_path: "/",
+            raw_query: "",
+            query: &[],
+            headers: &headers,
+            body: b"",
+        };
+        let mut c = Canon::new(Algo::Sha256);
+        put_canonical_headers(&mut c, &req, "host;x-acs-meta").unwrap();
+        assert_eq!(c.text, "host:h\nx-acs-meta:a,b\n");
+        let mut c = Canon::new(Algo::Sha256);
+        assert!(matches!(
+            put_canonical_headers(&mut c, &req, "host;x-acs-date"),
+            Err(AuthError::Incomplete(_))
+        ));
     }
 }
