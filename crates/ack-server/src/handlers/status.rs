@@ -22,28 +22,28 @@ fn view_of<'a>(st: &'a AppState, snap: &AddonsSnapshot<'a>, name: &'a str) -> Ad
     )
 }
 
-fn entry(v: &AddonStatusView<'_>) -> UpgradeStatusEntry {
+fn entry<'a>(v: &AddonStatusView<'a>) -> UpgradeStatusEntry<'a> {
     let tasks = match v.latest_task {
         Some(t) => UpgradeStatusTask {
             created_at: rfc3339(t.created_at),
             finished_at: rfc3339_or_zero(t.finished_at),
             is_canceled: t.is_canceled,
-            status: t.status.as_str().into(),
-            message: t.message.into(),
+            status: t.status.as_str(),
+            message: t.message,
         },
         None => UpgradeStatusTask {
             created_at: ZERO_TIME.into(),
             finished_at: ZERO_TIME.into(),
             is_canceled: false,
-            status: String::new(),
-            message: String::new(),
+            status: "",
+            message: "",
         },
     };
     UpgradeStatusEntry {
         tasks,
         addon_info: UpgradeStatusAddonInfo {
-            component_name: v.name.to_string(),
-            version: v.version.to_string(),
+            component_name: v.name,
+            version: v.version,
             ready_to_upgrade: if v.can_upgrade { "true" } else { "false" },
         },
         can_upgrade: v.can_upgrade,
@@ -64,12 +64,12 @@ pub async fn many(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
             // Names the catalog does not know are left out, as ACK does.
             Some(names) => {
                 for name in names.iter().filter(|n| known(st, snap, n)) {
-                    out.insert(name.clone(), entry(&view_of(st, snap, name)));
+                    out.insert(name.as_str(), entry(&view_of(st, snap, name)));
                 }
             }
             None => {
                 for a in snap.installed() {
-                    out.insert(a.name.to_string(), entry(&view_of(st, snap, a.name)));
+                    out.insert(a.name, entry(&view_of(st, snap, a.name)));
                 }
             }
         }
@@ -91,7 +91,7 @@ pub async fn one(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
             return Err(DomainError::addon_not_found(name.as_str()).into());
         }
         let mut out = UpgradeStatusMap::new();
-        out.insert(name.to_string(), entry(&view_of(st, snap, name.as_str())));
+        out.insert(name.as_str(), entry(&view_of(st, snap, name.as_str())));
         Reply::json(&out)
     };
     st.store

@@ -2,30 +2,31 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// DescribeClusterAddonsUpgradeStatus / DescribeClusterAddonUpgradeStatus: keyed by add-on name.
-pub type UpgradeStatusMap = BTreeMap<String, UpgradeStatusEntry>;
+/// Borrowed from the snapshot it renders, so a poll copies no names or versions.
+pub type UpgradeStatusMap<'a> = BTreeMap<&'a str, UpgradeStatusEntry<'a>>;
 
 #[derive(Debug, Serialize)]
-pub struct UpgradeStatusEntry {
-    pub tasks: UpgradeStatusTask,
-    pub addon_info: UpgradeStatusAddonInfo,
+pub struct UpgradeStatusEntry<'a> {
+    pub tasks: UpgradeStatusTask<'a>,
+    pub addon_info: UpgradeStatusAddonInfo<'a>,
     /// Not in the docs, but Terraform asserts it is a boolean on every entry.
     pub can_upgrade: bool,
 }
 
 #[derive(Debug, Serialize)]
-pub struct UpgradeStatusTask {
+pub struct UpgradeStatusTask<'a> {
     pub created_at: String,
     pub finished_at: String,
     pub is_canceled: bool,
-    pub status: String,
+    pub status: &'static str,
     /// Terraform reads it as a string when present; never null.
-    pub message: String,
+    pub message: &'a str,
 }
 
 #[derive(Debug, Serialize)]
-pub struct UpgradeStatusAddonInfo {
-    pub component_name: String,
-    pub version: String,
+pub struct UpgradeStatusAddonInfo<'a> {
+    pub component_name: &'a str,
+    pub version: &'a str,
     /// A string, "true" or "false", as documented.
     pub ready_to_upgrade: &'static str,
 }
