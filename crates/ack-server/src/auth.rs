@@ -39,12 +39,10 @@ impl KeyRing {
 }
 
 /// Nonces seen within the window: in memory when one process owns the database (SQLite), in
-/// the database when replicas share it (PostgreSQL).
-/// The nonces seen within the window, in this process (SQLite) or in the database (shared).
-/// In memory each nonce is kept as a 64-bit keyed hash with its time, about 30 bytes, since a
-/// fleet polling at tens of thousands of calls a second sends millions within 15 minutes. Two
-/// different nonces share a hash with odds of about one in 10^10 even then: the cost is one
-/// refused call.
+/// the database when replicas share it (PostgreSQL). In memory each nonce is kept as a 64-bit
+/// keyed hash with its time, about 30 bytes, since a fleet polling at tens of thousands of calls
+/// a second sends millions within 15 minutes. Two different nonces share a hash with odds of
+/// about one in 10^10 even then: the cost is one refused call.
 #[derive(Default)]
 pub struct NonceCache {
     inner: Mutex<Seen>,
@@ -52,6 +50,7 @@ pub struct NonceCache {
     shared: bool,
 }
 
+/// The nonces' hashes, and the same with when they were seen in arrival order, for expiry.
 #[derive(Default)]
 struct Seen {
     set: HashSet<u64, BuildHasherDefault<AlreadyHashed>>,
@@ -79,6 +78,7 @@ impl Hasher for AlreadyHashed {
 }
 
 impl NonceCache {
+    /// Nonces kept in the store, for several replicas.
     pub fn shared() -> Self {
         Self {
             shared: true,
@@ -86,6 +86,7 @@ impl NonceCache {
         }
     }
 
+    /// Records the nonce; false when it was already seen within the window.
     pub fn first_use(&self, nonce: &str, now: i64) -> bool {
         let h = self.keys.hash_one(nonce);
         let mut guard = self
@@ -108,6 +109,7 @@ impl NonceCache {
     }
 }
 
+/// Verifies the request and returns the caller's account.
 pub async fn authenticate(state: &AppState, req: &WireRequest<'_>) -> Result<String, ApiError> {
     if state.auth == AuthMode::Off {
         return Ok(DEFAULT_ACCOUNT.to_string());
