@@ -393,7 +393,6 @@ impl Store {
         Ok(ImportSession {
             _turn: turn,
             tx,
-            backend: self.backend,
             store: self.clone(),
             clusters: Vec::new(),
         })
@@ -411,7 +410,6 @@ pub struct ImportSession {
     // Declared first so that the transaction ends before the turn is given back.
     tx: Transaction<'static, Any>,
     _turn: WriteTurn,
-    backend: Backend,
     store: Store,
     /// Forgotten by the status cache at commit.
     clusters: Vec<String>,
@@ -430,16 +428,16 @@ impl ImportSession {
         history: &[AddonTaskStatus],
     ) -> Res<()> {
         let clusters: Vec<Cluster> = batch.iter().map(|(c, _)| c.clone()).collect();
-        insert_clusters(&mut self.tx, self.backend, &clusters).await?;
+        insert_clusters(&mut self.tx, self.store.backend, &clusters).await?;
         self.clusters
             .extend(clusters.iter().map(|c| c.id.to_string()));
         let instances: Vec<AddonInstance> =
             batch.iter().flat_map(|(_, i)| i.iter().cloned()).collect();
-        insert_instances(&mut self.tx, self.backend, &instances).await?;
+        insert_instances(&mut self.tx, self.store.backend, &instances).await?;
         for chunk in history.chunks(MAX_ROWS_PER_INSERT) {
             let sql = format!(
                 "INSERT INTO addon_status (cluster_id, component, task_id, status, created_at, finished_at, is_canceled, message) VALUES {}",
-                values_placeholders(self.backend, chunk.len(), 8)
+                values_placeholders(self.store.backend, chunk.len(), 8)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for h in chunk {

@@ -189,18 +189,7 @@ impl Store {
     /// account.
     pub async fn load_task(&self, id: &TaskId) -> Res<Task> {
         let mut conn = self.pool.acquire().await.map_err(unavailable)?;
-        let row = sqlx::query("SELECT * FROM tasks WHERE task_id = $1")
-            .bind(id.as_str())
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(unavailable)?;
-        let mut task = row
-            .as_ref()
-            .map(rows::task)
-            .transpose()?
-            .ok_or_else(|| DomainError::TaskNotFound(id.to_string()))?;
-        task.addons = task_addons(&mut conn, id).await?;
-        Ok(task)
+        load_without_events(&mut conn, None, id).await
     }
 
     /// The parts of a task others may change while a runner holds it: its state and pending control.
@@ -537,6 +526,24 @@ pub(crate) async fn load(
     account: Option<&str>,
     id: &TaskId,
 ) -> Res<Task> {
+    let mut task = load_without_events(conn, account, id).await?;
+    task.events = sqlx::query("SELECT * FROM task_events WHERE task_id = $1 ORDER BY seq")
+        .bind(id.as_str())
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(unavailable)?
+        .iter()
+        .map(rows::event)
+        .collect::<Res<_>>()?;
+    Ok(task)
+}
+
+/// The task row with its add-ons, if it belongs to `account` (any account for `None`).
+async fn load_without_events(
+    conn: &mut AnyConnection,
+    account: Option<&str>,
+    id: &TaskId,
+) -> Res<Task> {
     let row = sqlx::query("SELECT * FROM tasks WHERE task_id = $1")
         .bind(id.as_str())
         .fetch_optional(&mut *conn)
@@ -547,14 +554,6 @@ pub(crate) async fn load(
         _ => return Err(DomainError::TaskNotFound(id.to_string())),
     };
     task.addons = task_addons(conn, id).await?;
-    task.events = sqlx::query("SELECT * FROM task_events WHERE task_id = $1 ORDER BY seq")
-        .bind(id.as_str())
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(unavailable)?
-        .iter()
-        .map(rows::event)
-        .collect::<Res<_>>()?;
     Ok(task)
 }
 
