@@ -117,7 +117,7 @@ fn main() -> std::process::ExitCode {
                 measure(
                     &mut rows,
                     &args,
-                    (&t, None),
+                    (&t, Against::Itself),
                     "-",
                     *clusters,
                     "status, 1 add-on",
@@ -180,13 +180,24 @@ fn encode(s: &str) -> String {
         .collect()
 }
 
-/// Runs a workload against `t`. With `base`, the run is paired: three rounds, each a third of the
-/// duration on the baseline and then a third on `t`, and the row's ratio is to the baseline's
-/// figure over the same rounds (this machine's speed drifts within seconds).
+/// What a workload's throughput is compared with.
+#[derive(Clone, Copy)]
+enum Against<'a> {
+    /// Nothing: the row is its own reference (the baseline's own row, the profiling load).
+    Itself,
+    /// A figure measured earlier in the block (for routes the baseline does not serve).
+    Figure(f64),
+    /// The baseline server, paired: three rounds, each a third of the duration on the baseline
+    /// and then a third on the target, the ratio over the same rounds (this machine's speed
+    /// drifts within seconds).
+    Paired(&'a Target),
+}
+
+/// Runs a workload against `t` and records its row; returns its requests/s.
 async fn measure(
     rows: &mut Vec<Row>,
     args: &Args,
-    (t, base): (&Target, Option<&Target>),
+    (t, against): (&Target, Against<'_>),
     backend: &str,
     clusters: usize,
     workload: &str,
@@ -196,6 +207,10 @@ async fn measure(
     let next_run = || {
         RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
             + u64::from(std::process::id()) * 1000
+    };
+    let base = match against {
+        Against::Paired(b) => Some(b),
+        Against::Itself | Against::Figure(_) => None,
     };
     let rounds = if base.is_some() { 3 } else { 1 };
     let slice = args.duration / rounds;
@@ -217,18 +232,14 @@ async fn measure(
     }
     lat.sort_unstable();
     let rps = ok as f64 / took;
-    let base_rps = if base.is_some() {
-        base_ok as f64 / base_took
-    } else {
-        rps
-    };
-    let paired = if base.is_some() {
-        format!("x{:.2} (paired)", rps / base_rps)
-    } else {
-        String::new()
+    let base_rps = match against {
+        Against::Itself => rps,
+        Against::Figure(f) => f,
+        Against::Paired(_) => base_ok as f64 / base_took,
     };
     eprintln!(
-        "  {backend:8} {clusters:>7} {workload:38} {rps:>9.0} req/s  {paired}  p99 {:.2} ms  errors {errors}",
+        "  {backend:8} {clusters:>7} {workload:38} {rps:>9.0} req/s  x{:.2}  p99 {:.2} ms  errors {errors}",
+        rps / base_rps,
         percentile(&lat, 0.99),
     );
     rows.push(Row {
@@ -319,7 +330,7 @@ async fn run(args: &Args) -> Result<(), String> {
             let block_base = measure(
                 &mut rows,
                 args,
-                (&bt, None),
+                (&bt, Against::Itself),
                 "baseline",
                 size,
                 &format!("fixed {}-byte body, same route", body.len()),
@@ -341,7 +352,7 @@ async fn run(args: &Args) -> Result<(), String> {
                 measure(
                     &mut rows,
                     args,
-                    (&t, Some(&bt)),
+                    (&t, Against::Paired(&bt)),
                     backend,
                     size,
                     name,
@@ -366,22 +377,19 @@ async fn run(args: &Args) -> Result<(), String> {
             measure(
                 &mut rows,
                 args,
-                (&t, None),
+                (&t, Against::Figure(block_base)),
                 backend,
                 size,
                 "DescribeClusterAddonsVersion",
                 versions,
             )
             .await;
-            if let Some(r) = rows.last_mut() {
-                r.base = block_base;
-            }
             // 1,000 upgrades in flight (3 s stages), then status and DescribeTaskInfo under them.
             let tasks = procs::submit_upgrades(&t, 1000, size).await?;
             measure(
                 &mut rows,
                 args,
-                (&t, Some(&bt)),
+                (&t, Against::Paired(&bt)),
                 backend,
                 size,
                 "status, 1 add-on, 1,000 upgrades running",
@@ -401,16 +409,13 @@ async fn run(args: &Args) -> Result<(), String> {
             measure(
                 &mut rows,
                 args,
-                (&t, None),
+                (&t, Against::Figure(block_base)),
                 backend,
                 size,
                 "DescribeTaskInfo",
                 info,
             )
             .await;
-            if let Some(r) = rows.last_mut() {
-                r.base = block_base;
-            }
             drop(base);
             let startup_ms = server.startup.as_secs_f64() * 1000.0;
             drop(server);
