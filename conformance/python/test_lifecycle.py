@@ -213,7 +213,9 @@ def test_injected_fault_fails_the_matching_stage(c):
     assert wait_task(c, r.task_id) == "fail"
     info = c.describe_task_info(r.task_id).body
     assert (info.error.code, info.error.message) == ("HelmReleaseFailed", "pod crashloop")
-    assert [s.state for s in info.stages] == ["success", "success", "failed"]
+    # The apply had run, so the failed verify is followed by a rollback stage.
+    assert [(s.message, s.state) for s in info.stages] == [
+        ("precheck", "success"), ("apply", "success"), ("verify: pod crashloop", "failed"), ("rollback", "success")]
     assert instance(c, cid, "metrics-server").version == MS_OLD
     # The fault was used up: the same upgrade now succeeds.
     r = upgrade(c, cid, "metrics-server", MS_MID)

@@ -2,6 +2,7 @@
 
 use ack_domain::Catalog;
 use ack_engine::{Engine, EngineConfig, Executor, Signals};
+use ack_rollout::{Driver, DriverConfig};
 use ack_server::{AppState, AuthMode, Clock, NonceCache};
 use ack_store::{Backend, Store};
 use clap::{Args, ValueEnum};
@@ -124,6 +125,10 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         if freed > 0 {
             tracing::info!(tasks = freed, "resuming unfinished tasks");
         }
+        store
+            .release_rollout_leases()
+            .await
+            .map_err(|e| e.to_string())?;
     }
     let signals = Arc::new(Signals::default());
     let catalog = Arc::new(catalog);
@@ -139,6 +144,17 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         clock.clone(),
         Arc::clone(&signals),
         engine_cfg,
+    )
+    .spawn();
+    Driver::new(
+        store.clone(),
+        Arc::clone(&catalog),
+        clock.clone(),
+        Arc::clone(&signals),
+        DriverConfig {
+            lease: args.task_lease,
+            tick: Duration::from_millis(200),
+        },
     )
     .spawn();
     let state = AppState {

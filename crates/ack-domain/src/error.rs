@@ -30,6 +30,16 @@ pub enum DomainError {
         state: String,
         action: String,
     },
+    #[error("rollout {0} not found")]
+    RolloutNotFound(String),
+    #[error("rollout {rollout} is {state}: it cannot be {action}")]
+    RolloutState {
+        rollout: String,
+        state: String,
+        action: String,
+    },
+    #[error("rollout {rollout} of {addon} is still in progress; wait for it, or cancel it")]
+    RolloutBusy { addon: String, rollout: String },
     #[error("store unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]

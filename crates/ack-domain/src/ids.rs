@@ -54,6 +54,19 @@ id_type!(
     AddonName, "ComponentName", 128, b"-_."
 );
 
+id_type!(
+    /// A fleet rollout id such as `R-5faa48fb31b6b8078d000006`.
+    RolloutId, "RolloutId", 64, b"-_."
+);
+
+impl RolloutId {
+    /// A fresh id in the shape of a task id: `R-` followed by 24 hex digits.
+    pub fn generate() -> Self {
+        let hex = uuid::Uuid::new_v4().simple().to_string();
+        Self(format!("R-{}", &hex[..24]))
+    }
+}
+
 impl ClusterId {
     /// A fresh id in ACK's shape: `c` followed by 32 hex digits.
     pub fn generate() -> Self {

@@ -3,7 +3,7 @@
 
 use crate::catalog::{Catalog, CatalogAddon};
 use crate::cluster::Cluster;
-use crate::instance::AddonInstance;
+use crate::instance::{AddonInstance, InstanceState};
 use crate::task::{Operation, TaskAddon};
 use crate::{AddonName, DomainError, version};
 use std::collections::{HashMap, HashSet};
@@ -76,10 +76,11 @@ pub fn plan(
             .transpose()?;
         let name = AddonName::parse(&c.name)?;
         let change = match (op, installed) {
-            (Operation::Install, Some(_)) => {
+            // A broken add-on (its rollback failed) may be installed again, to repair it.
+            (Operation::Install, Some(i)) if i.state != InstanceState::Unhealthy => {
                 return Err(DomainError::AddonAlreadyInstalled(c.name.clone()));
             }
-            (Operation::Install, None) => {
+            (Operation::Install, _) => {
                 let to = match nonempty(&c.version) {
                     Some(v) => v.to_string(),
                     None => addon
@@ -146,6 +147,34 @@ pub fn precheck(
     instances: &[AddonInstance],
     addons: &[TaskAddon],
 ) -> Result<(), String> {
+    precheck_of(catalog, kube, instances, addons, false)
+}
+
+/// The precheck of a task of this type: a rollout's return of a cluster to the version it had
+/// (`ROLLBACK_TASK_TYPE`) is a downgrade by design, and is checked for everything else.
+pub fn precheck_task(
+    catalog: &Catalog,
+    kube: &str,
+    instances: &[AddonInstance],
+    task_type: &str,
+    addons: &[TaskAddon],
+) -> Result<(), String> {
+    precheck_of(
+        catalog,
+        kube,
+        instances,
+        addons,
+        task_type == crate::task::ROLLBACK_TASK_TYPE,
+    )
+}
+
+fn precheck_of(
+    catalog: &Catalog,
+    kube: &str,
+    instances: &[AddonInstance],
+    addons: &[TaskAddon],
+    allow_downgrade: bool,
+) -> Result<(), String> {
     let mut after: HashMap<&str, &str> = instances
         .iter()
         .map(|i| (i.name.as_str(), i.version.as_str()))
@@ -172,6 +201,7 @@ pub fn precheck(
             .version(&a.to_version)
             .ok_or_else(|| format!("{name} has no version {}", a.to_version))?;
         if a.operation == Operation::Upgrade
+            && !allow_downgrade
             && version::compare(&a.to_version, &a.from_version).is_lt()
         {
             return Err(format!(

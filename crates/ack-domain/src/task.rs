@@ -6,6 +6,16 @@ use serde::{Deserialize, Serialize};
 
 pub const STAGES: [&str; 3] = ["precheck", "apply", "verify"];
 
+/// The stage that undoes a failed or canceled change once its apply stage has started.
+pub const ROLLBACK_STAGE: &str = "rollback";
+
+/// The error code of a task whose rollback failed: its add-ons are left broken (`unhealthy`).
+pub const ROLLBACK_FAILED: &str = "RollbackFailed";
+
+/// The task type of a rollout's return of a cluster to the version it had: an upgrade that
+/// may go down.
+pub const ROLLBACK_TASK_TYPE: &str = "addon_rollback";
+
 /// DescribeTaskInfo's `state` vocabulary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskState {
@@ -175,6 +185,8 @@ pub struct Task {
     pub stages: Vec<Stage>,
     pub events: Vec<Event>,
     pub addons: Vec<TaskAddon>,
+    /// Set once the task is rolling back: how it ends when the rollback is done.
+    pub rollback: Option<Outcome>,
 }
 
 impl Task {
@@ -206,13 +218,57 @@ impl Task {
                 now,
             )],
             addons,
+            rollback: None,
         }
     }
 
     /// The stage running now, or the last one once the task ended.
     pub fn current_stage(&self) -> &'static str {
+        if self.rollback.is_some() {
+            return ROLLBACK_STAGE;
+        }
         STAGES[self.next_stage.min(STAGES.len() - 1)]
     }
+
+    /// Whether ending now, with stage `stage` (an index of `STAGES`) the last one started, must
+    /// first undo the change (see `rollback_due`).
+    pub fn rollback_due(&self, stage: usize) -> bool {
+        rollback_due(&self.task_type, &self.addons, stage)
+    }
+
+    /// What the rollback stage does to each add-on: the change reversed, back to the version and
+    /// config each had (`previous_config` reads the instance's config, which a change only
+    /// replaces when it succeeds; an install had none).
+    pub fn rollback_addons(
+        &self,
+        previous_config: impl Fn(&str) -> Option<String>,
+    ) -> Vec<TaskAddon> {
+        self.addons
+            .iter()
+            .filter(|a| a.operation != Operation::Uninstall)
+            .map(|a| TaskAddon {
+                component: a.component.clone(),
+                operation: a.operation,
+                from_version: a.to_version.clone(),
+                to_version: a.from_version.clone(),
+                config: match a.operation {
+                    Operation::Install => None,
+                    _ => previous_config(a.component.as_str()),
+                },
+            })
+            .collect()
+    }
+}
+
+/// Whether a task that ends after starting stage `stage` (an index of `STAGES`) must first undo
+/// its change: only add-on installs, upgrades and config changes are undone, and only once their
+/// apply stage has started (a precheck changes nothing).
+pub fn rollback_due(task_type: &str, addons: &[TaskAddon], stage: usize) -> bool {
+    matches!(
+        task_type,
+        "addon_install" | "addon_upgrade" | "addon_modify"
+    ) && stage >= 1
+        && addons.iter().any(|a| a.operation != Operation::Uninstall)
 }
 
 /// The upgrade-status `tasks.status` vocabulary (ack-addon-api.md §4).
@@ -294,6 +350,11 @@ impl Outcome {
             Self::Failed(_) => UpgradeStatus::Failed,
             Self::Canceled(_) => UpgradeStatus::Canceled,
         }
+    }
+
+    /// A failed rollback leaves the add-ons in no known state.
+    pub fn leaves_broken(&self) -> bool {
+        matches!(self, Self::Failed(f) if f.code == ROLLBACK_FAILED)
     }
 
     pub fn message(&self) -> String {

@@ -8,6 +8,7 @@ use tokio::sync::{Notify, watch};
 #[derive(Default)]
 pub struct Signals {
     wake: Notify,
+    rollouts: Notify,
     running: Mutex<HashMap<String, watch::Sender<bool>>>,
 }
 
@@ -20,6 +21,15 @@ impl Signals {
 
     pub(crate) async fn woken(&self) {
         self.wake.notified().await;
+    }
+
+    /// A task ended or a rollout changed: the rollout driver has something to look at.
+    pub fn wake_rollouts(&self) {
+        self.rollouts.notify_one();
+    }
+
+    pub async fn rollouts_woken(&self) {
+        self.rollouts.notified().await;
     }
 
     /// Interrupts the stage a runner in this process is running for the task, if any.

@@ -1,7 +1,7 @@
 //! What a handler gets: the caller's account, decoded path parameters and query, the body.
 
 use crate::error::ApiError;
-use ack_domain::{AddonName, ClusterId, TaskId};
+use ack_domain::{AddonName, ClusterId, RolloutId, TaskId};
 
 pub struct Ctx {
     pub account: String,
@@ -22,6 +22,10 @@ impl Ctx {
 
     pub fn cluster_id(&self) -> Result<ClusterId, ApiError> {
         Ok(ClusterId::parse(self.param("cluster_id"))?)
+    }
+
+    pub fn rollout_id(&self) -> Result<RolloutId, ApiError> {
+        Ok(RolloutId::parse(self.param("rollout_id"))?)
     }
 
     pub fn task_id(&self) -> Result<TaskId, ApiError> {

@@ -38,6 +38,9 @@ impl From<DomainError> for ApiError {
             DomainError::AddonAlreadyInstalled(_) => ErrorCode::AddonAlreadyInstalled,
             DomainError::AddonBusy { .. } => ErrorCode::AddonTaskInProgress,
             DomainError::TaskState { .. } => ErrorCode::ErrorTaskState,
+            DomainError::RolloutNotFound(_) => ErrorCode::ErrorRolloutNotFound,
+            DomainError::RolloutState { .. } => ErrorCode::ErrorRolloutState,
+            DomainError::RolloutBusy { .. } => ErrorCode::RolloutInProgress,
             DomainError::Unavailable(_) => ErrorCode::ServiceUnavailable,
             DomainError::Internal(_) => ErrorCode::InternalError,
         };

@@ -8,7 +8,11 @@ mod store;
 
 pub use cache::DEFAULT_CAPACITY as DEFAULT_STATUS_CACHE_CAPACITY;
 pub use store::control::{ControlEffect, ControlRequest};
-pub use store::tasks::{FinishGuard, StageDone, TaskStart};
+pub use store::drive::MemberTask;
+pub use store::finish::FinishGuard;
+pub use store::rollouts::CandidateRow;
+pub use store::stages::StageDone;
+pub use store::tasks::TaskStart;
 pub use store::{Backend, ImportSession, Store};
 
 /// An access key as stored.

@@ -3,7 +3,7 @@
 use ack_domain::cluster::Cluster;
 use ack_domain::instance::{AddonInstance, InstanceState};
 use ack_domain::task::{
-    AddonTaskStatus, Control, Event, Operation, Task, TaskAddon, TaskFailure, TaskState,
+    AddonTaskStatus, Control, Event, Operation, Outcome, Task, TaskAddon, TaskFailure, TaskState,
     UpgradeStatus,
 };
 use ack_domain::{AddonName, ClusterId, DomainError, TaskId};
@@ -52,6 +52,28 @@ pub fn task(row: &AnyRow) -> Result<Task, DomainError> {
     let code: Option<String> = get(row, "error_code")?;
     let message: Option<String> = get(row, "error_message")?;
     let next_stage: i64 = get(row, "next_stage")?;
+    let rollback: String = get(row, "rollback")?;
+    let failure = code.map(|code| TaskFailure {
+        code,
+        message: message.unwrap_or_default(),
+    });
+    // While a rollback runs, the failure is the outcome it ends with, not yet the task's error.
+    let (error, rollback) = match rollback.as_str() {
+        "" => (failure, None),
+        "fail" => (
+            None,
+            Some(Outcome::Failed(
+                failure.ok_or_else(|| corrupt("rollback", &rollback))?,
+            )),
+        ),
+        "canceled" => (
+            None,
+            Some(Outcome::Canceled(
+                failure.map(|f| f.message).unwrap_or_default(),
+            )),
+        ),
+        other => return Err(corrupt("rollback", other)),
+    };
     Ok(Task {
         id: TaskId::parse(&get::<String>(row, "task_id")?)?,
         account: get(row, "account")?,
@@ -64,13 +86,11 @@ pub fn task(row: &AnyRow) -> Result<Task, DomainError> {
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
         finished_at: get(row, "finished_at")?,
-        error: code.map(|code| TaskFailure {
-            code,
-            message: message.unwrap_or_default(),
-        }),
+        error,
         stages: serde_json::from_str(&stages).map_err(|_| corrupt("stages", &stages))?,
         events: Vec::new(),
         addons: Vec::new(),
+        rollback,
     })
 }
 

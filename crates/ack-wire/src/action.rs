@@ -31,6 +31,14 @@ pub enum Action {
     ResumeTask,
     DescribeClusterTasks,
     ListClusterAddonInstanceResources,
+    /// Ours, in ACK's style: fleet rollouts.
+    CreateAddonRollout,
+    DescribeAddonRollout,
+    ListAddonRollouts,
+    DescribeAddonRolloutClusters,
+    PauseAddonRollout,
+    ResumeAddonRollout,
+    CancelAddonRollout,
     /// Not ACK's: the emulator's fault-injection surface (`/_emulator/faults`).
     InjectFault,
     ClearFaults,
@@ -159,13 +167,36 @@ pub const ROUTES: &[Route] = &[
         Get,
         "/clusters/{cluster_id}/addon_instances/{instance_name}/resources",
     ),
+    r(A::CreateAddonRollout, Post, "/fleet/rollouts"),
+    r(A::ListAddonRollouts, Get, "/fleet/rollouts"),
+    r(A::DescribeAddonRollout, Get, "/fleet/rollouts/{rollout_id}"),
+    r(
+        A::DescribeAddonRolloutClusters,
+        Get,
+        "/fleet/rollouts/{rollout_id}/clusters",
+    ),
+    r(
+        A::PauseAddonRollout,
+        Post,
+        "/fleet/rollouts/{rollout_id}/pause",
+    ),
+    r(
+        A::ResumeAddonRollout,
+        Post,
+        "/fleet/rollouts/{rollout_id}/resume",
+    ),
+    r(
+        A::CancelAddonRollout,
+        Post,
+        "/fleet/rollouts/{rollout_id}/cancel",
+    ),
     r(A::InjectFault, Post, "/_emulator/faults"),
     r(A::ClearFaults, Delete, "/_emulator/faults"),
 ];
 
 impl Action {
     /// Every action, so that tests can check each has a route and a name.
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 36] = [
         A::CreateCluster,
         A::DescribeClusterDetail,
         A::DescribeClustersV1,
@@ -193,6 +224,13 @@ impl Action {
         A::ResumeTask,
         A::DescribeClusterTasks,
         A::ListClusterAddonInstanceResources,
+        A::CreateAddonRollout,
+        A::DescribeAddonRollout,
+        A::ListAddonRollouts,
+        A::DescribeAddonRolloutClusters,
+        A::PauseAddonRollout,
+        A::ResumeAddonRollout,
+        A::CancelAddonRollout,
         A::InjectFault,
         A::ClearFaults,
     ];
@@ -227,6 +265,13 @@ impl Action {
             A::ResumeTask => "ResumeTask",
             A::DescribeClusterTasks => "DescribeClusterTasks",
             A::ListClusterAddonInstanceResources => "ListClusterAddonInstanceResources",
+            A::CreateAddonRollout => "CreateAddonRollout",
+            A::DescribeAddonRollout => "DescribeAddonRollout",
+            A::ListAddonRollouts => "ListAddonRollouts",
+            A::DescribeAddonRolloutClusters => "DescribeAddonRolloutClusters",
+            A::PauseAddonRollout => "PauseAddonRollout",
+            A::ResumeAddonRollout => "ResumeAddonRollout",
+            A::CancelAddonRollout => "CancelAddonRollout",
             A::InjectFault => "InjectFault",
             A::ClearFaults => "ClearFaults",
         }

@@ -11,6 +11,9 @@ pub enum ErrorCode {
     AddonAlreadyInstalled,
     AddonTaskInProgress,
     ErrorTaskState,
+    ErrorRolloutNotFound,
+    ErrorRolloutState,
+    RolloutInProgress,
     IncompleteSignature,
     SignatureDoesNotMatch,
     InvalidAccessKeyIdNotFound,
@@ -34,6 +37,9 @@ impl ErrorCode {
             Self::AddonAlreadyInstalled => "AddonAlreadyInstalled",
             Self::AddonTaskInProgress => "AddonTaskInProgress",
             Self::ErrorTaskState => "ErrorTaskState",
+            Self::ErrorRolloutNotFound => "ErrorRolloutNotFound",
+            Self::ErrorRolloutState => "ErrorRolloutState",
+            Self::RolloutInProgress => "RolloutInProgress",
             Self::IncompleteSignature => "IncompleteSignature",
             Self::SignatureDoesNotMatch => "SignatureDoesNotMatch",
             Self::InvalidAccessKeyIdNotFound => "InvalidAccessKeyId.NotFound",
@@ -52,6 +58,7 @@ impl ErrorCode {
             Self::InvalidParameter
             | Self::ErrorClusterState
             | Self::ErrorTaskState
+            | Self::ErrorRolloutState
             | Self::IncompleteSignature
             | Self::SignatureDoesNotMatch
             | Self::SignatureNonceUsed
@@ -61,11 +68,14 @@ impl ErrorCode {
             Self::ErrorClusterNotFound
             | Self::AddonNotFound
             | Self::ErrorTaskNotFound
+            | Self::ErrorRolloutNotFound
             | Self::InvalidAccessKeyIdNotFound
             | Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             // A conflict with the add-on's current state: retrying later may succeed.
-            Self::AddonAlreadyInstalled | Self::AddonTaskInProgress => 409,
+            Self::AddonAlreadyInstalled | Self::AddonTaskInProgress | Self::RolloutInProgress => {
+                409
+            }
             Self::InternalError => 500,
             Self::ServiceUnavailable => 503,
         }

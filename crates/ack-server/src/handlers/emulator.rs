@@ -6,7 +6,7 @@ use crate::error::ApiError;
 use crate::respond::Reply;
 use crate::state::AppState;
 use ack_domain::ClusterId;
-use ack_domain::task::{Fault, Operation, STAGES};
+use ack_domain::task::{Fault, Operation, ROLLBACK_STAGE, STAGES};
 use ack_wire::dto::FaultRequest;
 
 pub async fn inject(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
@@ -20,10 +20,10 @@ pub async fn inject(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
         )
     })?;
     let stage = req.stage.unwrap_or_default();
-    if !STAGES.contains(&stage.as_str()) {
+    if !STAGES.contains(&stage.as_str()) && stage != ROLLBACK_STAGE {
         return Err(ApiError::invalid(
             "stage",
-            format!("{stage:?} is not one of {STAGES:?}"),
+            format!("{stage:?} is not one of {STAGES:?} or {ROLLBACK_STAGE:?}"),
         ));
     }
     let error_code = req

@@ -6,6 +6,7 @@ mod control;
 mod emulator;
 mod instances;
 mod lifecycle;
+mod rollouts;
 mod status;
 mod tasks;
 
@@ -45,6 +46,13 @@ pub async fn dispatch(st: &AppState, action: Action, ctx: &Ctx) -> Result<Reply,
         Action::ResumeTask => control::task(st, ctx, ControlRequest::Resume).await,
         Action::DescribeClusterTasks => tasks::list(st, ctx).await,
         Action::ListClusterAddonInstanceResources => instances::resources(st, ctx).await,
+        Action::CreateAddonRollout => rollouts::create(st, ctx).await,
+        Action::DescribeAddonRollout => rollouts::describe(st, ctx).await,
+        Action::ListAddonRollouts => rollouts::list(st, ctx).await,
+        Action::DescribeAddonRolloutClusters => rollouts::clusters(st, ctx).await,
+        Action::PauseAddonRollout => rollouts::control(st, ctx, "paused").await,
+        Action::ResumeAddonRollout => rollouts::control(st, ctx, "resumed").await,
+        Action::CancelAddonRollout => rollouts::control(st, ctx, "canceled").await,
         Action::InjectFault => emulator::inject(st, ctx).await,
         Action::ClearFaults => emulator::clear(st, ctx).await,
     }

@@ -1,10 +1,11 @@
 //! Pause, resume and cancel requests. They are recorded on the task and carried out between
 //! stages by whichever runner holds it; a paused task is canceled right here.
 
-use super::tasks::{FinishGuard, append_events, finish_in, set_live_status};
+use super::finish::{FinishGuard, finish_in};
+use super::tasks::{append_events, load_head, set_live_status};
 use super::{Res, Store};
 use crate::unavailable;
-use ack_domain::task::{Control, Event, Outcome, TaskState};
+use ack_domain::task::{Control, Event, Outcome, ROLLBACK_STAGE, TaskState, rollback_due};
 use ack_domain::{AddonName, ClusterId, DomainError, TaskId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,14 +35,15 @@ impl Store {
         now: i64,
     ) -> Res<ControlEffect> {
         let (_turn, mut tx) = self.write_tx().await?;
-        let row: Option<(String, String)> =
-            sqlx::query_as("SELECT state, control FROM tasks WHERE task_id = $1 AND account = $2")
-                .bind(id.as_str())
-                .bind(account)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(unavailable)?;
-        let Some((state, control)) = row else {
+        let row: Option<(String, String, String, i64)> = sqlx::query_as(
+            "SELECT state, control, rollback, next_stage FROM tasks WHERE task_id = $1 AND account = $2",
+        )
+        .bind(id.as_str())
+        .bind(account)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        let Some((state, control, rollback, next_stage)) = row else {
             return Err(DomainError::TaskNotFound(id.to_string()));
         };
         let state = TaskState::parse(&state)
@@ -63,6 +65,14 @@ impl Store {
         let mut changed = None;
         let effect = match (req, state) {
             (_, s) if s.is_terminal() => return Err(refuse(verb(req))),
+            // A rollback runs to its end: stopping it half-way would leave the add-on broken.
+            _ if !rollback.is_empty() => {
+                return Err(DomainError::TaskState {
+                    task: id.to_string(),
+                    state: "rolling back".into(),
+                    action: verb(req).into(),
+                });
+            }
             // A pending cancel is final: nothing overrides it.
             (ControlRequest::Pause | ControlRequest::Resume, _) if control == Control::Cancel => {
                 return Err(refuse(verb(req)));
@@ -129,25 +139,56 @@ impl Store {
                 ControlEffect::Done
             }
             (ControlRequest::Cancel, TaskState::Paused) => {
-                let stages: String =
-                    sqlx::query_scalar("SELECT stages FROM tasks WHERE task_id = $1")
-                        .bind(id.as_str())
-                        .fetch_one(&mut *tx)
-                        .await
-                        .map_err(unavailable)?;
-                let stages: Vec<ack_domain::task::Stage> =
-                    serde_json::from_str(&stages).unwrap_or_default();
-                changed = finish_in(
-                    &mut tx,
-                    id,
-                    None,
-                    FinishGuard::Paused,
-                    &Outcome::Canceled("canceled while paused".into()),
-                    &stages,
-                    now,
-                )
-                .await?;
-                ControlEffect::Done
+                let head = load_head(&mut tx, id).await?;
+                // Paused after its apply stage: the change is undone before the task ends, so
+                // it runs again, towards its rollback stage.
+                let apply_started = usize::try_from(next_stage).unwrap_or(0) >= 2;
+                if apply_started && rollback_due(&head.task_type, &head.addons, 1) {
+                    sqlx::query(
+                        "UPDATE tasks SET state = 'running', control = '', rollback = 'canceled', error_code = 'Canceled',
+                         error_message = 'canceled while paused', lease_owner = NULL, lease_until = NULL, updated_at = $1
+                         WHERE task_id = $2",
+                    )
+                    .bind(now)
+                    .bind(id.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+                    changed = Some(set_live_status(&mut tx, id, None).await?);
+                    append_events(
+                        &mut tx,
+                        id,
+                        &[Event::new(
+                            ROLLBACK_STAGE,
+                            "RollbackStarted",
+                            "canceled while paused: rolling back",
+                            now,
+                        )
+                        .warning()],
+                    )
+                    .await?;
+                    ControlEffect::Resumed
+                } else {
+                    let stages: String =
+                        sqlx::query_scalar("SELECT stages FROM tasks WHERE task_id = $1")
+                            .bind(id.as_str())
+                            .fetch_one(&mut *tx)
+                            .await
+                            .map_err(unavailable)?;
+                    let stages: Vec<ack_domain::task::Stage> =
+                        serde_json::from_str(&stages).unwrap_or_default();
+                    changed = finish_in(
+                        &mut tx,
+                        id,
+                        Some(head),
+                        FinishGuard::Paused,
+                        &Outcome::Canceled("canceled while paused".into()),
+                        &stages,
+                        now,
+                    )
+                    .await?;
+                    ControlEffect::Done
+                }
             }
             (ControlRequest::Cancel, _) => {
                 set_control(Control::Cancel)

@@ -3,11 +3,13 @@
 
 mod addons;
 mod clusters;
+mod rollouts;
 mod status;
 mod tasks;
 
 pub use addons::*;
 pub use clusters::*;
+pub use rollouts::*;
 pub use status::*;
 pub use tasks::*;
 

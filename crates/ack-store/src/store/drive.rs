@@ -1,0 +1,361 @@
+//! What the rollout driver reads and writes: leases on live rollouts, the members whose tasks
+//! ended, the view one step decides on, and the step itself, every write guarded by the lease.
+
+use super::rollouts::{counts_of, rollout_row, wave_row};
+use super::tasks::start_task_in;
+use super::{Backend, Res, Store};
+use crate::unavailable;
+use ack_domain::fleet::{Step, View, WaveRecord};
+use ack_domain::rollout::RolloutState;
+use ack_domain::task::Task;
+use ack_domain::{ClusterId, DomainError, RolloutId, TaskId};
+
+fn ids<T>(rows: Vec<String>, parse: impl Fn(&str) -> Result<T, DomainError>) -> Res<Vec<T>> {
+    rows.iter().map(|s| parse(s)).collect()
+}
+
+/// Which task of a member a start records: its upgrade, or its return to the version it had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberTask {
+    Forward,
+    Rollback,
+}
+
+impl Store {
+    /// Takes (or keeps) the lease on every live rollout no other driver holds.
+    pub async fn claim_rollouts(
+        &self,
+        owner: &str,
+        now_ms: i64,
+        until_ms: i64,
+    ) -> Res<Vec<RolloutId>> {
+        let any: Option<i64> = sqlx::query_scalar("SELECT 1 FROM rollouts WHERE live = 1 LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        if any.is_none() {
+            return Ok(Vec::new());
+        }
+        let sql = match self.backend {
+            Backend::Postgres => {
+                "UPDATE rollouts SET lease_owner = $1, lease_until = $2 WHERE rollout_id IN (
+                 SELECT rollout_id FROM rollouts WHERE live = 1 AND (lease_owner = $1 OR lease_until IS NULL OR lease_until < $3)
+                 FOR UPDATE SKIP LOCKED) RETURNING rollout_id"
+            }
+            Backend::Sqlite => {
+                "UPDATE rollouts SET lease_owner = $1, lease_until = $2
+                 WHERE live = 1 AND (lease_owner = $1 OR lease_until IS NULL OR lease_until < $3) RETURNING rollout_id"
+            }
+        };
+        let _turn = self.write_turn().await;
+        let rows: Vec<String> = sqlx::query_scalar(sql)
+            .bind(owner)
+            .bind(until_ms)
+            .bind(now_ms)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        ids(rows, RolloutId::parse)
+    }
+
+    /// Frees every rollout lease: a single-process store calls it at start-up.
+    pub async fn release_rollout_leases(&self) -> Res<()> {
+        sqlx::query("UPDATE rollouts SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL")
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// Moves members whose task ended to that task's outcome, and members whose rollback task
+    /// ended to `rolled_back` (or notes that it failed).
+    pub async fn observe_rollout(&self, id: &RolloutId) -> Res<()> {
+        let _turn = self.write_turn().await;
+        sqlx::query(
+            "UPDATE rollout_clusters SET
+               state = (SELECT CASE t.state WHEN 'success' THEN 'success' WHEN 'fail' THEN 'fail' ELSE 'canceled' END
+                        FROM tasks t WHERE t.task_id = rollout_clusters.task_id),
+               message = COALESCE((SELECT t.error_code || ': ' || t.error_message FROM tasks t
+                        WHERE t.task_id = rollout_clusters.task_id AND t.state <> 'success'), '')
+             WHERE rollout_id = $1 AND state = 'running' AND EXISTS (SELECT 1 FROM tasks t
+               WHERE t.task_id = rollout_clusters.task_id AND t.state IN ('success', 'fail', 'canceled'))",
+        )
+        .bind(id.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        sqlx::query(
+            "UPDATE rollout_clusters SET state = 'rolled_back', message = 'returned to ' || from_version
+             WHERE rollout_id = $1 AND state = 'success' AND rollback_task_id <> '' AND EXISTS (SELECT 1 FROM tasks t
+               WHERE t.task_id = rollout_clusters.rollback_task_id AND t.state = 'success')",
+        )
+        .bind(id.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        sqlx::query(
+            "UPDATE rollout_clusters SET message = 'its rollback task ' || rollback_task_id || ' did not succeed'
+             WHERE rollout_id = $1 AND state = 'success' AND rollback_task_id <> '' AND message = '' AND EXISTS (SELECT 1 FROM tasks t
+               WHERE t.task_id = rollout_clusters.rollback_task_id AND t.state IN ('fail', 'canceled'))",
+        )
+        .bind(id.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// A fresh view of a live rollout for one step of the driver.
+    pub async fn rollout_view(&self, id: &RolloutId) -> Res<View> {
+        let row = sqlx::query("SELECT * FROM rollouts WHERE rollout_id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?
+            .ok_or_else(|| DomainError::RolloutNotFound(id.to_string()))?;
+        let rollout = rollout_row(&row)?;
+        let w = i64::try_from(rollout.current_wave).unwrap_or(0);
+        let waves: Vec<WaveRecord> =
+            sqlx::query("SELECT * FROM rollout_waves WHERE rollout_id = $1 AND idx IN ($2, $3)")
+                .bind(id.as_str())
+                .bind(w)
+                .bind(w - 1)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?
+                .iter()
+                .map(wave_row)
+                .collect::<Res<_>>()?;
+        let current = waves
+            .iter()
+            .find(|x| x.index == rollout.current_wave)
+            .cloned();
+        let previous = waves
+            .into_iter()
+            .find(|x| x.index + 1 == rollout.current_wave);
+        let counts = self.rollout_counts(id).await?;
+        let wave_counts = counts_of(
+            sqlx::query_as("SELECT state, COUNT(*) FROM rollout_clusters WHERE rollout_id = $1 AND wave = $2 GROUP BY state")
+                .bind(id.as_str())
+                .bind(w)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?,
+        )?;
+        let limit = i64::from(rollout.strategy.max_parallel);
+        let scalar_list = |sql: &'static str, bind_w: bool| {
+            let mut q = sqlx::query_scalar(sql).bind(id.as_str());
+            if bind_w {
+                q = q.bind(w).bind(limit);
+            }
+            q
+        };
+        let pending: Vec<String> = scalar_list(
+            "SELECT cluster_id FROM rollout_clusters WHERE rollout_id = $1 AND wave = $2 AND state = 'pending' ORDER BY cluster_id LIMIT $3",
+            true,
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        let gate = rollout.tripped || counts.fail > u64::from(rollout.strategy.max_failures);
+        let candidates: Vec<(String, String)> = if gate
+            && counts.running == 0
+            && rollout.strategy.rollback_on_failure
+        {
+            sqlx::query_as(
+                "SELECT cluster_id, from_version FROM rollout_clusters WHERE rollout_id = $1 AND state = 'success'
+                 AND rollback_task_id = '' ORDER BY cluster_id",
+            )
+            .bind(id.as_str())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?
+        } else {
+            Vec::new()
+        };
+        let rollbacks_live: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM rollout_clusters rc JOIN tasks t ON t.task_id = rc.rollback_task_id
+             WHERE rc.rollout_id = $1 AND rc.state = 'success' AND t.state NOT IN ('success', 'fail', 'canceled')",
+        )
+        .bind(id.as_str())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        let cancelable: Vec<String> = if rollout.canceling {
+            scalar_list(
+                "SELECT t.task_id FROM rollout_clusters rc JOIN tasks t ON t.task_id = rc.task_id
+                 WHERE rc.rollout_id = $1 AND rc.state = 'running' AND t.state IN ('running', 'paused')
+                   AND t.control <> 'cancel' AND t.rollback = ''",
+                false,
+            )
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?
+        } else {
+            Vec::new()
+        };
+        Ok(View {
+            rollout,
+            current,
+            previous,
+            counts,
+            wave_counts,
+            pending_in_wave: ids(pending, ClusterId::parse)?,
+            rollback_candidates: candidates
+                .into_iter()
+                .map(|(c, v)| Ok((ClusterId::parse(&c)?, v)))
+                .collect::<Res<_>>()?,
+            rollbacks_live: u64::try_from(rollbacks_live).unwrap_or(0),
+            cancelable: ids(cancelable, TaskId::parse)?,
+        })
+    }
+
+    /// Applies a step's changes to the rollout's own rows, if this driver still holds its lease;
+    /// false when it does not (another driver took over: stop).
+    pub async fn apply_rollout_step(
+        &self,
+        id: &RolloutId,
+        owner: &str,
+        step: &Step,
+        now_ms: i64,
+    ) -> Res<bool> {
+        let (_turn, mut tx) = self.write_tx().await?;
+        let held = sqlx::query("UPDATE rollouts SET updated_ms = $1 WHERE rollout_id = $2 AND lease_owner = $3 AND live = 1")
+            .bind(now_ms)
+            .bind(id.as_str())
+            .bind(owner)
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        if held.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let exec = |sql: &'static str| sqlx::query(sql);
+        if step.trip {
+            exec("UPDATE rollouts SET tripped = 1 WHERE rollout_id = $1")
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        }
+        for w in &step.waves {
+            exec(
+                "UPDATE rollout_waves SET state = $1, started_ms = COALESCE($2, started_ms), finished_ms = COALESCE($3, finished_ms)
+                 WHERE rollout_id = $4 AND idx = $5",
+            )
+            .bind(w.state.as_str())
+            .bind(w.started_ms)
+            .bind(w.finished_ms)
+            .bind(id.as_str())
+            .bind(i64::try_from(w.index).unwrap_or(i64::MAX))
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        }
+        if let Some(cw) = step.current_wave {
+            exec("UPDATE rollouts SET current_wave = $1 WHERE rollout_id = $2")
+                .bind(i64::try_from(cw).unwrap_or(i64::MAX))
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        }
+        if step.pause {
+            exec(
+                "UPDATE rollouts SET state = 'paused' WHERE rollout_id = $1 AND state = 'running'",
+            )
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        }
+        if let Some(end) = &step.end {
+            if end.state != RolloutState::Success {
+                let why = format!(
+                    "the rollout ended {} before this cluster's turn",
+                    end.state.as_str()
+                );
+                exec("UPDATE rollout_clusters SET state = 'canceled', message = $1 WHERE rollout_id = $2 AND state = 'pending'")
+                    .bind(why)
+                    .bind(id.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+            }
+            exec(
+                "UPDATE rollouts SET state = $1, live = 0, finished_ms = $2, error_code = $3, error_message = $4,
+                 lease_owner = NULL, lease_until = NULL WHERE rollout_id = $5",
+            )
+            .bind(end.state.as_str())
+            .bind(now_ms)
+            .bind(&end.error_code)
+            .bind(&end.error_message)
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        }
+        tx.commit().await.map_err(unavailable)?;
+        Ok(true)
+    }
+
+    /// Starts a member's task and records it in one transaction, if this driver holds the lease
+    /// and the member is still due (pending, or moved and not yet returned): false otherwise.
+    /// A refusal of the task itself (the add-on busy, the cluster gone) is returned as is.
+    pub async fn start_member_task(
+        &self,
+        id: &RolloutId,
+        owner: &str,
+        task: &Task,
+        kind: MemberTask,
+    ) -> Res<bool> {
+        let (_turn, mut tx) = self.write_tx().await?;
+        let held: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM rollouts WHERE rollout_id = $1 AND lease_owner = $2 AND live = 1",
+        )
+        .bind(id.as_str())
+        .bind(owner)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        if held.is_none() {
+            return Ok(false);
+        }
+        let sql = match kind {
+            MemberTask::Forward => {
+                "UPDATE rollout_clusters SET state = 'running', task_id = $1 WHERE rollout_id = $2 AND cluster_id = $3 AND state = 'pending'"
+            }
+            MemberTask::Rollback => {
+                "UPDATE rollout_clusters SET rollback_task_id = $1 WHERE rollout_id = $2 AND cluster_id = $3
+                 AND state = 'success' AND rollback_task_id = ''"
+            }
+        };
+        let r = sqlx::query(sql)
+            .bind(task.id.as_str())
+            .bind(id.as_str())
+            .bind(task.cluster_id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        if r.rows_affected() == 0 {
+            return Ok(false);
+        }
+        start_task_in(&mut tx, self.backend, task, super::tasks::TaskStart::Addons).await?;
+        let committed = tx.commit().await.map_err(unavailable);
+        self.changed(task.cluster_id.as_str());
+        committed.map(|()| true)
+    }
+
+    /// Ends a member that cannot start (its cluster or add-on went away) as failed.
+    pub async fn fail_member(&self, id: &RolloutId, cluster: &ClusterId, message: &str) -> Res<()> {
+        let _turn = self.write_turn().await;
+        sqlx::query("UPDATE rollout_clusters SET state = 'fail', message = $1 WHERE rollout_id = $2 AND cluster_id = $3 AND state = 'pending'")
+            .bind(message)
+            .bind(id.as_str())
+            .bind(cluster.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}

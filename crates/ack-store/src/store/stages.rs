@@ -1,0 +1,146 @@
+//! Stages: recording a completed one, carrying out a pause between two, and turning a failed
+//! or canceled change into a rollback.
+
+use super::tasks::{append_events, json, set_live_status, state_and_control};
+use super::{Res, Store};
+use crate::unavailable;
+use ack_domain::task::{Control, Event, Outcome, ROLLBACK_STAGE, Stage, TaskState, UpgradeStatus};
+use ack_domain::{DomainError, TaskId};
+
+/// A completed stage: its index, the task's stages so far (this one last), the events it
+/// produced, and the lease's new end.
+pub struct StageDone<'a> {
+    pub index: usize,
+    pub stages: &'a [Stage],
+    pub events: &'a [Event],
+    pub now: i64,
+    pub lease_until: i64,
+}
+
+impl Store {
+    /// Records stage `index` as completed, if this owner still holds the task and nobody recorded
+    /// it before, and returns the task's state and pending control as of that moment (what the
+    /// runner acts on next). None means the task moved on without us: stop.
+    pub async fn complete_stage(
+        &self,
+        id: &TaskId,
+        owner: &str,
+        done: StageDone<'_>,
+    ) -> Res<Option<(TaskState, Control)>> {
+        let StageDone {
+            index,
+            stages,
+            events,
+            now,
+            lease_until,
+        } = done;
+        let (_turn, mut tx) = self.write_tx().await?;
+        let idx = i64::try_from(index).unwrap_or(i64::MAX);
+        let row: Option<(String, String)> = sqlx::query_as(
+            "UPDATE tasks SET next_stage = $1 + 1, stages = $2, updated_at = $3, lease_until = $4
+             WHERE task_id = $5 AND next_stage = $6 AND state = 'running' AND lease_owner = $7
+             RETURNING state, control",
+        )
+        .bind(idx)
+        .bind(json(&stages)?)
+        .bind(now)
+        .bind(lease_until)
+        .bind(id.as_str())
+        .bind(idx)
+        .bind(owner)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        let Some((state, control)) = row else {
+            return Ok(None);
+        };
+        append_events(&mut tx, id, events).await?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok(Some(state_and_control(&state, &control)?))
+    }
+
+    /// Carries out a pending pause between stages: the task stops, its add-ons show `Paused`.
+    pub async fn pause_now(&self, id: &TaskId, owner: &str, now: i64) -> Res<bool> {
+        let (_turn, mut tx) = self.write_tx().await?;
+        let r = sqlx::query(
+            "UPDATE tasks SET state = 'paused', control = '', lease_owner = NULL, lease_until = NULL, updated_at = $1
+             WHERE task_id = $2 AND state = 'running' AND control = 'pause' AND lease_owner = $3",
+        )
+        .bind(now)
+        .bind(id.as_str())
+        .bind(owner)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        if r.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let cluster = set_live_status(&mut tx, id, Some(UpgradeStatus::Paused)).await?;
+        append_events(
+            &mut tx,
+            id,
+            &[Event::new(
+                "Pause",
+                "TaskPaused",
+                "paused between stages",
+                now,
+            )],
+        )
+        .await?;
+        let committed = tx.commit().await.map_err(unavailable);
+        self.changed(&cluster);
+        committed.map(|()| true)
+    }
+
+    /// Turns a change that failed or was canceled after its apply stage started into a rollback:
+    /// the task keeps running, now towards the rollback stage, and remembers how it ends
+    /// (`outcome`). Guarded like a stage; false when the task moved on without this runner.
+    pub async fn begin_rollback(
+        &self,
+        id: &TaskId,
+        owner: &str,
+        outcome: &Outcome,
+        stages: &[Stage],
+        events: &[Event],
+        now: i64,
+    ) -> Res<bool> {
+        let (kind, code, message) = match outcome {
+            Outcome::Failed(f) => ("fail", f.code.as_str(), f.message.as_str()),
+            Outcome::Canceled(reason) => ("canceled", "Canceled", reason.as_str()),
+            Outcome::Success => {
+                return Err(DomainError::Internal("a success is not rolled back".into()));
+            }
+        };
+        let (_turn, mut tx) = self.write_tx().await?;
+        let r = sqlx::query(
+            "UPDATE tasks SET rollback = $1, error_code = $2, error_message = $3, stages = $4, control = '', updated_at = $5
+             WHERE task_id = $6 AND state = 'running' AND lease_owner = $7 AND rollback = ''",
+        )
+        .bind(kind)
+        .bind(code)
+        .bind(message)
+        .bind(json(&stages)?)
+        .bind(now)
+        .bind(id.as_str())
+        .bind(owner)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        if r.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let mut all = events.to_vec();
+        all.push(
+            Event::new(
+                ROLLBACK_STAGE,
+                "RollbackStarted",
+                format!("rolling back: {}", outcome.message()),
+                now,
+            )
+            .warning(),
+        );
+        append_events(&mut tx, id, &all).await?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok(true)
+    }
+}
