@@ -8,6 +8,7 @@ pub mod ids;
 pub mod instance;
 pub mod lifecycle;
 pub mod status;
+pub mod tag;
 pub mod task;
 pub mod version;
 
@@ -15,3 +16,4 @@ pub use catalog::{Catalog, CatalogAddon, CatalogVersion};
 pub use clock::Clock;
 pub use error::DomainError;
 pub use ids::{AddonName, ClusterId, TaskId};
+pub use tag::Tag;

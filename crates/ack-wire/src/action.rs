@@ -31,6 +31,7 @@ pub enum Action {
     ResumeTask,
     DescribeClusterTasks,
     ListClusterAddonInstanceResources,
+    ModifyClusterTags,
     /// Not ACK's: the emulator's fault-injection surface (`/_emulator/faults`).
     InjectFault,
     ClearFaults,
@@ -159,13 +160,14 @@ pub const ROUTES: &[Route] = &[
         Get,
         "/clusters/{cluster_id}/addon_instances/{instance_name}/resources",
     ),
+    r(A::ModifyClusterTags, Post, "/clusters/{cluster_id}/tags"),
     r(A::InjectFault, Post, "/_emulator/faults"),
     r(A::ClearFaults, Delete, "/_emulator/faults"),
 ];
 
 impl Action {
     /// Every action, so that tests can check each has a route and a name.
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 30] = [
         A::CreateCluster,
         A::DescribeClusterDetail,
         A::DescribeClustersV1,
@@ -193,6 +195,7 @@ impl Action {
         A::ResumeTask,
         A::DescribeClusterTasks,
         A::ListClusterAddonInstanceResources,
+        A::ModifyClusterTags,
         A::InjectFault,
         A::ClearFaults,
     ];
@@ -227,6 +230,7 @@ impl Action {
             A::ResumeTask => "ResumeTask",
             A::DescribeClusterTasks => "DescribeClusterTasks",
             A::ListClusterAddonInstanceResources => "ListClusterAddonInstanceResources",
+            A::ModifyClusterTags => "ModifyClusterTags",
             A::InjectFault => "InjectFault",
             A::ClearFaults => "ClearFaults",
         }

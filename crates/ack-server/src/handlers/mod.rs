@@ -7,6 +7,7 @@ mod emulator;
 mod instances;
 mod lifecycle;
 mod status;
+mod tags;
 mod tasks;
 
 use crate::ctx::Ctx;
@@ -45,6 +46,7 @@ pub async fn dispatch(st: &AppState, action: Action, ctx: &Ctx) -> Result<Reply,
         Action::ResumeTask => control::task(st, ctx, ControlRequest::Resume).await,
         Action::DescribeClusterTasks => tasks::list(st, ctx).await,
         Action::ListClusterAddonInstanceResources => instances::resources(st, ctx).await,
+        Action::ModifyClusterTags => tags::modify(st, ctx).await,
         Action::InjectFault => emulator::inject(st, ctx).await,
         Action::ClearFaults => emulator::clear(st, ctx).await,
     }

@@ -3,6 +3,7 @@
 //! `$n` placeholders both back ends accept; the few statements that differ say so.
 
 pub mod control;
+mod tags;
 pub mod tasks;
 mod warm;
 
@@ -507,7 +508,7 @@ fn filtered(account: &str, f: &ClusterFilter) -> (String, Vec<String>) {
 /// `($1, …, $cols), ($cols+1, …)` for `rows` rows on PostgreSQL; plain `?` on SQLite, whose
 /// parser looks every named parameter up in a list (thousands of `$n` in one bulk insert made
 /// the import a hundred times slower).
-fn values_placeholders(backend: Backend, rows: usize, cols: usize) -> String {
+pub(crate) fn values_placeholders(backend: Backend, rows: usize, cols: usize) -> String {
     (0..rows)
         .map(|r| {
             let cells: Vec<String> = (1..=cols)
@@ -524,7 +525,7 @@ fn values_placeholders(backend: Backend, rows: usize, cols: usize) -> String {
 
 /// Both back ends take this many rows of up to 15 values in one statement (SQLite allows 32766
 /// bound values, PostgreSQL 65535).
-const MAX_ROWS_PER_INSERT: usize = 2000;
+pub(crate) const MAX_ROWS_PER_INSERT: usize = 2000;
 
 pub(crate) async fn insert_clusters(
     tx: &mut Transaction<'_, Any>,
@@ -560,7 +561,7 @@ pub(crate) async fn insert_clusters(
             .await
             .map_err(|e| conflict_or(e, "ClusterId", "a cluster with this id exists"))?;
     }
-    Ok(())
+    tags::insert_tags(tx, backend, clusters).await
 }
 
 pub(crate) async fn insert_instances(
