@@ -8,6 +8,7 @@ mod store;
 
 pub use cache::DEFAULT_CAPACITY as DEFAULT_STATUS_CACHE_CAPACITY;
 pub use store::control::{ControlEffect, ControlRequest};
+pub use store::fleet::{FleetCounts, FleetFilter, FleetGroup};
 pub use store::tasks::{FinishGuard, StageDone, TaskStart};
 pub use store::{Backend, ImportSession, Store};
 

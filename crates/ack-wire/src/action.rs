@@ -32,6 +32,8 @@ pub enum Action {
     DescribeClusterTasks,
     ListClusterAddonInstanceResources,
     ModifyClusterTags,
+    /// Ours, in ACK's style: add-on versions and upgradability across the caller's clusters.
+    DescribeFleetAddons,
     /// Not ACK's: the emulator's fault-injection surface (`/_emulator/faults`).
     InjectFault,
     ClearFaults,
@@ -161,13 +163,14 @@ pub const ROUTES: &[Route] = &[
         "/clusters/{cluster_id}/addon_instances/{instance_name}/resources",
     ),
     r(A::ModifyClusterTags, Post, "/clusters/{cluster_id}/tags"),
+    r(A::DescribeFleetAddons, Get, "/fleet/addons"),
     r(A::InjectFault, Post, "/_emulator/faults"),
     r(A::ClearFaults, Delete, "/_emulator/faults"),
 ];
 
 impl Action {
     /// Every action, so that tests can check each has a route and a name.
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 31] = [
         A::CreateCluster,
         A::DescribeClusterDetail,
         A::DescribeClustersV1,
@@ -196,6 +199,7 @@ impl Action {
         A::DescribeClusterTasks,
         A::ListClusterAddonInstanceResources,
         A::ModifyClusterTags,
+        A::DescribeFleetAddons,
         A::InjectFault,
         A::ClearFaults,
     ];
@@ -231,6 +235,7 @@ impl Action {
             A::DescribeClusterTasks => "DescribeClusterTasks",
             A::ListClusterAddonInstanceResources => "ListClusterAddonInstanceResources",
             A::ModifyClusterTags => "ModifyClusterTags",
+            A::DescribeFleetAddons => "DescribeFleetAddons",
             A::InjectFault => "InjectFault",
             A::ClearFaults => "ClearFaults",
         }

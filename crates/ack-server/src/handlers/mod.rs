@@ -4,6 +4,7 @@ mod addons;
 mod clusters;
 mod control;
 mod emulator;
+mod fleet;
 mod instances;
 mod lifecycle;
 mod status;
@@ -47,6 +48,7 @@ pub async fn dispatch(st: &AppState, action: Action, ctx: &Ctx) -> Result<Reply,
         Action::DescribeClusterTasks => tasks::list(st, ctx).await,
         Action::ListClusterAddonInstanceResources => instances::resources(st, ctx).await,
         Action::ModifyClusterTags => tags::modify(st, ctx).await,
+        Action::DescribeFleetAddons => fleet::describe(st, ctx).await,
         Action::InjectFault => emulator::inject(st, ctx).await,
         Action::ClearFaults => emulator::clear(st, ctx).await,
     }

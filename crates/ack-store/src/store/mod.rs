@@ -3,6 +3,7 @@
 //! `$n` placeholders both back ends accept; the few statements that differ say so.
 
 pub mod control;
+pub mod fleet;
 mod tags;
 pub mod tasks;
 mod warm;

@@ -1,10 +1,10 @@
-//! Cluster tags, on a store the main suite is done with (account `tags`,
+//! Cluster tags and the fleet counts, on a store the main suite is done with (account `tags`,
 //! so its cluster counts stay as they were).
 
-use super::{cluster, instance};
-use ack_domain::task::Task;
+use super::{change, cluster, instance};
+use ack_domain::task::{Operation, Task};
 use ack_domain::{ClusterId, DomainError, Tag};
-use ack_store::{ClusterFilter, Store, TaskStart};
+use ack_store::{ClusterFilter, FleetFilter, FleetGroup, Store, TaskStart};
 
 fn tag(key: &str, value: &str) -> Tag {
     Tag {
@@ -113,4 +113,69 @@ pub async fn suite(store: &Store) {
     store.load_tags(&mut page).await.unwrap();
     let counts: Vec<usize> = page.iter().map(|c| c.tags.len()).collect();
     assert_eq!(counts, [3, 1, 2, 0], "one query fills a whole page");
+
+    // Fleet counts: grouped by add-on, version and Kubernetes version; a live task is busy.
+    let up = Task::new(
+        "tags",
+        &ClusterId::parse("t2").unwrap(),
+        "addon_upgrade",
+        20,
+        vec![change("coredns", Operation::Upgrade, "v1", "v2", None)],
+    );
+    store.start_task(&up, TaskStart::Addons).await.unwrap();
+    let g = |name: &str, version: &str, kube: &str, clusters: u64, busy: u64| FleetGroup {
+        name: name.into(),
+        version: version.into(),
+        kubernetes_version: kube.into(),
+        clusters,
+        busy,
+    };
+    let all = store
+        .fleet_addons("tags", &FleetFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        all.groups,
+        [
+            g("coredns", "v1", "1.30.7-aliyun.1", 1, 0),
+            g("coredns", "v1", "1.31.1-aliyun.1", 1, 1),
+            g("coredns", "v2", "1.31.1-aliyun.1", 1, 0),
+            g("metrics-server", "v2", "1.31.1-aliyun.1", 1, 0),
+        ]
+    );
+    assert_eq!(all.running, [("coredns".to_string(), 1)]);
+    let prod_131 = FleetFilter {
+        tags: vec![tag("env", "prod")],
+        kubernetes_version: Some("1.31".into()),
+        ..Default::default()
+    };
+    let f = store.fleet_addons("tags", &prod_131).await.unwrap();
+    assert_eq!(f.groups.len(), 2, "{f:?}");
+    assert!(
+        f.groups
+            .iter()
+            .all(|x| x.kubernetes_version.starts_with("1.31"))
+    );
+    let both = FleetFilter {
+        tags: vec![tag("env", "prod"), tag("team", "x")],
+        ..Default::default()
+    };
+    let f = store.fleet_addons("tags", &both).await.unwrap();
+    assert_eq!(f.groups, [g("coredns", "v1", "1.30.7-aliyun.1", 1, 0)]);
+    assert!(f.running.is_empty());
+    let elsewhere = FleetFilter {
+        region_id: Some("cn-beijing".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        store.fleet_addons("tags", &elsewhere).await.unwrap(),
+        Default::default()
+    );
+    assert_eq!(
+        store
+            .fleet_addons("nobody", &FleetFilter::default())
+            .await
+            .unwrap(),
+        Default::default()
+    );
 }

@@ -3,11 +3,13 @@
 
 mod addons;
 mod clusters;
+mod fleet;
 mod status;
 mod tasks;
 
 pub use addons::*;
 pub use clusters::*;
+pub use fleet::*;
 pub use status::*;
 pub use tasks::*;
 
