@@ -156,12 +156,13 @@ def slow_server():
         s.stop()
 
 
-def call(client, action, method, path, body=None):
-    """A signed call outside the SDK's generated operations (the emulator's fault surface)."""
+def call(client, action, method, path, body=None, query=None):
+    """A signed call outside the SDK's generated operations (the emulator's fault surface,
+    DescribeFleetAddons); `query` is a dict of strings (one value per name, as the SDK sends)."""
     from alibabacloud_tea_openapi import utils_models
     from darabonba.runtime import RuntimeOptions
 
     params = utils_models.Params(action=action, version="2015-12-15", protocol="HTTP", pathname=path,
                                     method=method, auth_type="AK", style="ROA", req_body_type="json", body_type="json")
-    req = utils_models.OpenApiRequest(body=body)
+    req = utils_models.OpenApiRequest(query=query, body=body)
     return client.call_api(params, req, RuntimeOptions())["body"]

@@ -41,6 +41,16 @@ struct FleetCluster {
     kubernetes_version: Option<String>,
     #[serde(default)]
     addons: Vec<FleetAddon>,
+    #[serde(default)]
+    tags: Vec<FleetTag>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FleetTag {
+    key: Option<String>,
+    #[serde(default)]
+    value: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -180,6 +190,13 @@ fn convert(
             "cluster_type {cluster_type:?} is not one of {CLUSTER_TYPES:?}"
         ));
     }
+    let tags = ack_domain::tag::parse_list(
+        "tags",
+        fc.tags
+            .iter()
+            .map(|t| (t.key.as_deref(), t.value.as_deref())),
+    )
+    .map_err(|e| e.to_string())?;
     let mut instances = Vec::with_capacity(fc.addons.len());
     for a in fc.addons {
         let addon = catalog
@@ -241,6 +258,7 @@ fn convert(
         vswitch_ids: Vec::new(),
         created_at: now,
         updated_at: now,
+        tags,
     };
     Ok((cluster, instances))
 }

@@ -1,7 +1,7 @@
 //! Clusters, and the plan for creating one: which add-ons it gets, at which versions.
 
 use crate::catalog::Catalog;
-use crate::{AddonName, ClusterId, DomainError, version};
+use crate::{AddonName, ClusterId, DomainError, Tag, version};
 
 pub const DEFAULT_KUBERNETES_VERSION: &str = "1.31.1-aliyun.1";
 pub const CLUSTER_TYPES: [&str; 3] = ["ManagedKubernetes", "Kubernetes", "ExternalKubernetes"];
@@ -23,6 +23,9 @@ pub struct Cluster {
     pub vswitch_ids: Vec<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Read back sorted by key, and only where an answer shows them (DescribeClusterDetail,
+    /// DescribeClustersV1, by `Store::load_tags`); every other read leaves it empty.
+    pub tags: Vec<Tag>,
 }
 
 /// An add-on the client asked for in CreateCluster.

@@ -10,6 +10,7 @@ pub mod instance;
 pub mod lifecycle;
 pub mod rollout;
 pub mod status;
+pub mod tag;
 pub mod task;
 pub mod version;
 
@@ -17,3 +18,4 @@ pub use catalog::{Catalog, CatalogAddon, CatalogVersion};
 pub use clock::Clock;
 pub use error::DomainError;
 pub use ids::{AddonName, ClusterId, RolloutId, TaskId};
+pub use tag::Tag;

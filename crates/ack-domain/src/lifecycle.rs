@@ -277,6 +277,7 @@ mod tests {
             vswitch_ids: vec![],
             created_at: 0,
             updated_at: 0,
+            tags: vec![],
         }
     }
 

@@ -10,6 +10,7 @@ pub use cache::DEFAULT_CAPACITY as DEFAULT_STATUS_CACHE_CAPACITY;
 pub use store::control::{ControlEffect, ControlRequest};
 pub use store::drive::MemberTask;
 pub use store::finish::FinishGuard;
+pub use store::fleet::{FleetCounts, FleetFilter, FleetGroup};
 pub use store::rollouts::CandidateRow;
 pub use store::stages::StageDone;
 pub use store::tasks::TaskStart;

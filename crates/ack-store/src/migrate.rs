@@ -7,12 +7,20 @@ use sqlx::{AnyPool, AssertSqlSafe};
 const SQLITE: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
     (
+        2,
+        include_str!("../migrations/sqlite/0002_cluster_tags.sql"),
+    ),
+    (
         3,
         include_str!("../migrations/sqlite/0003_rollback_rollouts.sql"),
     ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (
+        2,
+        include_str!("../migrations/postgres/0002_cluster_tags.sql"),
+    ),
     (
         3,
         include_str!("../migrations/postgres/0003_rollback_rollouts.sql"),

@@ -41,6 +41,8 @@ pub fn cluster(row: &AnyRow) -> Result<Cluster, DomainError> {
             .map_err(|_| corrupt("vswitch_ids", &vswitch))?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
+        // In their own table; `Store::load_tags` adds them where an answer shows them.
+        tags: Vec::new(),
     })
 }
 

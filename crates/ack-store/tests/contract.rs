@@ -13,6 +13,9 @@ use ack_store::{
     TaskStart,
 };
 
+#[path = "contract/tags.rs"]
+mod tags;
+
 fn cluster(id: &str, account: &str, name: &str, t: i64) -> Cluster {
     Cluster {
         id: ClusterId::parse(id).unwrap(),
@@ -30,6 +33,7 @@ fn cluster(id: &str, account: &str, name: &str, t: i64) -> Cluster {
         vswitch_ids: vec!["vsw-1".into(), "vsw-2".into()],
         created_at: t,
         updated_at: t,
+        tags: vec![],
     }
 }
 
@@ -739,6 +743,7 @@ async fn sqlite_store_contract() {
             .1,
         4
     );
+    tags::suite(&reopened).await;
 }
 
 /// A fresh database on the PostgreSQL server at `ACK_ADDONS_PG_URL` (default: the local one with
@@ -789,6 +794,7 @@ async fn postgres_store_contract() {
         4
     );
     assert_eq!(reopened.backend(), ack_store::Backend::Postgres);
+    tags::suite(&reopened).await;
     reopened.close().await;
     drop_postgres(&url).await;
 }

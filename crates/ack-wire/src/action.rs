@@ -39,6 +39,9 @@ pub enum Action {
     PauseAddonRollout,
     ResumeAddonRollout,
     CancelAddonRollout,
+    ModifyClusterTags,
+    /// Ours, in ACK's style: add-on versions and upgradability across the caller's clusters.
+    DescribeFleetAddons,
     /// Not ACK's: the emulator's fault-injection surface (`/_emulator/faults`).
     InjectFault,
     ClearFaults,
@@ -190,13 +193,15 @@ pub const ROUTES: &[Route] = &[
         Post,
         "/fleet/rollouts/{rollout_id}/cancel",
     ),
+    r(A::ModifyClusterTags, Post, "/clusters/{cluster_id}/tags"),
+    r(A::DescribeFleetAddons, Get, "/fleet/addons"),
     r(A::InjectFault, Post, "/_emulator/faults"),
     r(A::ClearFaults, Delete, "/_emulator/faults"),
 ];
 
 impl Action {
     /// Every action, so that tests can check each has a route and a name.
-    pub const ALL: [Action; 36] = [
+    pub const ALL: [Action; 38] = [
         A::CreateCluster,
         A::DescribeClusterDetail,
         A::DescribeClustersV1,
@@ -231,6 +236,8 @@ impl Action {
         A::PauseAddonRollout,
         A::ResumeAddonRollout,
         A::CancelAddonRollout,
+        A::ModifyClusterTags,
+        A::DescribeFleetAddons,
         A::InjectFault,
         A::ClearFaults,
     ];
@@ -272,6 +279,8 @@ impl Action {
             A::PauseAddonRollout => "PauseAddonRollout",
             A::ResumeAddonRollout => "ResumeAddonRollout",
             A::CancelAddonRollout => "CancelAddonRollout",
+            A::ModifyClusterTags => "ModifyClusterTags",
+            A::DescribeFleetAddons => "DescribeFleetAddons",
             A::InjectFault => "InjectFault",
             A::ClearFaults => "ClearFaults",
         }

@@ -11,7 +11,8 @@ use ack_domain::task::{Operation, Task, TaskAddon};
 use ack_domain::{ClusterId, version};
 use ack_store::{ClusterFilter, TaskStart};
 use ack_wire::dto::{
-    ClusterDetail, ClustersPage, CreateClusterRequest, MaintenanceWindow, PageInfo, TaskStarted,
+    ClusterDetail, ClustersPage, CreateClusterRequest, MaintenanceWindow, PageInfo, Tag,
+    TaskStarted,
 };
 use ack_wire::time::rfc3339;
 
@@ -65,6 +66,7 @@ pub async fn create(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
             })
         })
         .collect::<Result<_, ApiError>>()?;
+    let tags = super::tags::parse("tags", req.tags.as_deref().unwrap_or_default())?;
     let plan = plan_addons(&st.catalog, kube, &requested)?;
     let now = ctx.now;
     let cluster = Cluster {
@@ -89,6 +91,7 @@ pub async fn create(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
         vswitch_ids: req.vswitch_ids.unwrap_or_default(),
         created_at: now,
         updated_at: now,
+        tags,
     };
     // The cluster's add-ons are installed by its creation task.
     let installs = plan
@@ -137,7 +140,14 @@ pub fn detail(c: &Cluster) -> ClusterDetail {
         network_mode: String::new(),
         meta_data: serde_json::json!({"KubernetesVersion": c.kubernetes_version}).to_string(),
         parameters: std::collections::BTreeMap::new(),
-        tags: Vec::new(),
+        tags: c
+            .tags
+            .iter()
+            .map(|t| Tag {
+                key: t.key.clone(),
+                value: t.value.clone(),
+            })
+            .collect(),
         deletion_protection: false,
         private_zone: false,
         created: rfc3339(c.created_at),
@@ -155,7 +165,8 @@ pub fn detail(c: &Cluster) -> ClusterDetail {
 }
 
 pub async fn describe(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
-    let c = st.store.cluster(&ctx.account, &ctx.cluster_id()?).await?;
+    let mut c = st.store.cluster(&ctx.account, &ctx.cluster_id()?).await?;
+    st.store.load_tags(std::slice::from_mut(&mut c)).await?;
     Reply::json(&detail(&c))
 }
 
@@ -172,10 +183,11 @@ pub async fn list(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
     };
     let page_size = ctx.query_u32("page_size", 10, 1, 100)?;
     let page_number = ctx.query_u32("page_number", 1, 1, 1_000_000)?;
-    let (clusters, total) = st
+    let (mut clusters, total) = st
         .store
         .list_clusters(&ctx.account, &filter, page_number, page_size)
         .await?;
+    st.store.load_tags(&mut clusters).await?;
     Reply::json(&ClustersPage {
         clusters: clusters.iter().map(detail).collect(),
         page_info: PageInfo {

@@ -4,10 +4,12 @@ mod addons;
 mod clusters;
 mod control;
 mod emulator;
+mod fleet;
 mod instances;
 mod lifecycle;
 mod rollouts;
 mod status;
+mod tags;
 mod tasks;
 
 use crate::ctx::Ctx;
@@ -53,6 +55,8 @@ pub async fn dispatch(st: &AppState, action: Action, ctx: &Ctx) -> Result<Reply,
         Action::PauseAddonRollout => rollouts::control(st, ctx, "paused").await,
         Action::ResumeAddonRollout => rollouts::control(st, ctx, "resumed").await,
         Action::CancelAddonRollout => rollouts::control(st, ctx, "canceled").await,
+        Action::ModifyClusterTags => tags::modify(st, ctx).await,
+        Action::DescribeFleetAddons => fleet::describe(st, ctx).await,
         Action::InjectFault => emulator::inject(st, ctx).await,
         Action::ClearFaults => emulator::clear(st, ctx).await,
     }

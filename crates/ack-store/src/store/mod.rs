@@ -7,8 +7,10 @@ pub mod control;
 pub mod drive;
 mod faults;
 pub mod finish;
+pub mod fleet;
 pub mod rollouts;
 pub mod stages;
+mod tags;
 pub mod tasks;
 mod warm;
 
@@ -566,7 +568,7 @@ pub(crate) async fn insert_clusters(
             .await
             .map_err(|e| conflict_or(e, "ClusterId", "a cluster with this id exists"))?;
     }
-    Ok(())
+    tags::insert_tags(tx, backend, clusters).await
 }
 
 pub(crate) async fn insert_instances(

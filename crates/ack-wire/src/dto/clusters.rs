@@ -15,6 +15,15 @@ pub struct CreateClusterRequest {
     pub vswitch_ids: Option<Vec<String>>,
     pub zone_id: Option<String>,
     pub addons: Option<Vec<CreateClusterAddon>>,
+    pub tags: Option<Vec<TagRequest>>,
+}
+
+/// One `{key, value}` of CreateCluster's `tags` or of ModifyClusterTags' body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TagRequest {
+    pub key: Option<String>,
+    pub value: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -3,12 +3,14 @@
 
 mod addons;
 mod clusters;
+mod fleet;
 mod rollouts;
 mod status;
 mod tasks;
 
 pub use addons::*;
 pub use clusters::*;
+pub use fleet::*;
 pub use rollouts::*;
 pub use status::*;
 pub use tasks::*;
