@@ -173,9 +173,11 @@ impl Store {
         } else {
             Vec::new()
         };
+        // Judged from the members as `observe_rollout` left them, not from the tasks: a rollback
+        // task that ended since then must still be observed before the rollout may end.
         let rollbacks_live: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM rollout_clusters rc JOIN tasks t ON t.task_id = rc.rollback_task_id
-             WHERE rc.rollout_id = $1 AND rc.state = 'success' AND t.state NOT IN ('success', 'fail', 'canceled')",
+            "SELECT COUNT(*) FROM rollout_clusters
+             WHERE rollout_id = $1 AND state = 'success' AND rollback_task_id <> '' AND message = ''",
         )
         .bind(id.as_str())
         .fetch_one(&self.pool)
