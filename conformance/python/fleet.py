@@ -13,7 +13,8 @@ from conftest import AK, BIN, OTHER_AK, OTHER_SECRET, SECRET, Server, tea_client
 ZERO = "0001-01-01T00:00:00Z"
 # Both keys of conftest's session server: AK in account `default` (which owns imported clusters
 # unless their line says otherwise), OTHER_AK in account `acct2`.
-KEYS = ["--access-key", f"{AK}:{SECRET}", "--access-key", f"{OTHER_AK}:{OTHER_SECRET}:acct2"]
+# A short lease: on PostgreSQL a killed server's tasks and rollouts move on only once it expires.
+KEYS = ["--access-key", f"{AK}:{SECRET}", "--access-key", f"{OTHER_AK}:{OTHER_SECRET}:acct2", "--task-lease", "2s"]
 
 COREDNS_OLD, COREDNS_MID, COREDNS_NEW = "v1.8.4.5-2ce07fd1-aliyun", "v1.9.3.10-7dfca203-aliyun", "v1.11.3.2-f57ea7ed6-aliyun"
 # COREDNS_NEW needs Kubernetes 1.28; a cluster on KUBE_OLD cannot take it.

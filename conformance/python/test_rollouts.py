@@ -432,7 +432,7 @@ def test_a_rollout_goes_on_from_the_surviving_replica(tmp_path):
     ids = [f"cx{i:03d}" for i in range(40)]
     db = fresh_db(tmp_path, "roreplicas")
     import_fleet(tmp_path, db, [cluster(cid, {"coredns": COREDNS_OLD}) for cid in ids])
-    args = ("--stage-duration", "150ms", "--task-lease", "3s")
+    args = ("--stage-duration", "150ms")  # the lease is fleet.start's short one
     a, b = start(db, *args), start(db, *args)
     try:
         ca, cb = tea_client(a), tea_client(b)
