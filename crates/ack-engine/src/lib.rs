@@ -4,6 +4,7 @@
 //! requests on the row, honoured between stages (cancel also interrupts a running stage).
 
 mod executor;
+mod rollback;
 mod runner;
 mod signals;
 

@@ -3,10 +3,7 @@
 use crate::Signals;
 use crate::executor::{Executor, StageResult};
 use ack_domain::lifecycle::precheck_task;
-use ack_domain::task::{
-    Control, Event, Outcome, ROLLBACK_FAILED, ROLLBACK_STAGE, STAGES, Stage, Task, TaskFailure,
-    TaskState,
-};
+use ack_domain::task::{Control, Event, Outcome, STAGES, Stage, Task, TaskFailure, TaskState};
 use ack_domain::{Catalog, Clock, DomainError, TaskId};
 use ack_store::{FinishGuard, StageDone, Store};
 use std::sync::Arc;
@@ -26,12 +23,12 @@ pub struct EngineConfig {
 
 #[derive(Clone)]
 pub struct Engine {
-    store: Store,
+    pub(crate) store: Store,
     catalog: Arc<Catalog>,
-    clock: Clock,
+    pub(crate) clock: Clock,
     signals: Arc<Signals>,
     cfg: Arc<EngineConfig>,
-    owner: Arc<str>,
+    pub(crate) owner: Arc<str>,
 }
 
 impl Engine {
@@ -286,131 +283,9 @@ impl Engine {
         }
     }
 
-    /// Ends a task that failed or was canceled with stage `last` the last one started, or, when
-    /// its change must be undone first, records that it now rolls back (and moves the runner's
-    /// copy along). True: go on driving it (towards its rollback stage).
-    async fn end(
-        &self,
-        task: &mut Task,
-        last: usize,
-        outcome: Outcome,
-        stages: Vec<Stage>,
-        events: &[Event],
-    ) -> Result<bool, DomainError> {
-        let now = self.clock.now();
-        if !task.rollback_due(last) {
-            let owner = FinishGuard::Lease(&self.owner);
-            self.store
-                .finish(task, owner, &outcome, &stages, events, now)
-                .await?;
-            return Ok(false);
-        }
-        if !self
-            .store
-            .begin_rollback(&task.id, &self.owner, &outcome, &stages, events, now)
-            .await?
-        {
-            return Ok(false);
-        }
-        task.stages = stages;
-        task.rollback = Some(outcome);
-        Ok(true)
-    }
-
-    /// The rollback stage: each changed add-on back to the version and config it had, then the
-    /// task ends as it would have (`outcome`), or `RollbackFailed` with its add-ons broken. A
-    /// crash here runs it again; a cancel cannot stop it.
-    async fn roll_back(&self, task: &Task, outcome: &Outcome) -> Result<(), DomainError> {
-        let started = self.clock.now();
-        let previous = match self
-            .store
-            .cluster_addons(&task.account, &task.cluster_id)
-            .await
-        {
-            Ok(ca) => ca.instances,
-            Err(DomainError::ClusterNotFound(_)) => Vec::new(),
-            Err(e) => return Err(e),
-        };
-        let mut reversed = task.clone();
-        reversed.addons = task.rollback_addons(|name| {
-            previous
-                .iter()
-                .find(|i| i.name.as_str() == name)
-                .map(|i| i.config.clone())
-        });
-        // Nothing cancels a rollback: its sender is gone, so the receiver never fires.
-        let mut never = watch::channel(false).1;
-        let result = self.stage(&reversed, ROLLBACK_STAGE, &mut never).await?;
-        let now = self.clock.now();
-        let mut stages = task.stages.clone();
-        let mut stage = Stage {
-            name: ROLLBACK_STAGE.into(),
-            state: "success".into(),
-            message: String::new(),
-            start_time: started,
-            end_time: Some(now),
-        };
-        let names: Vec<String> = reversed
-            .addons
-            .iter()
-            .map(|a| {
-                let to = if a.to_version.is_empty() {
-                    "not installed"
-                } else {
-                    &a.to_version
-                };
-                format!("{} to {to}", a.component)
-            })
-            .collect();
-        let (end, events) = match result {
-            StageResult::Done(mut events) => {
-                events.push(Event {
-                    source: self.owner.to_string(),
-                    ..Event::new(
-                        ROLLBACK_STAGE,
-                        "RolledBack",
-                        format!("the change was rolled back: {}", names.join(", ")),
-                        now,
-                    )
-                });
-                (outcome.clone(), events)
-            }
-            StageResult::Failed {
-                code,
-                message,
-                events,
-            } => {
-                stage.state = "failed".into();
-                stage.message = format!("{code}: {message}");
-                let failure = TaskFailure {
-                    code: ROLLBACK_FAILED.into(),
-                    message: format!(
-                        "the rollback ({}) failed with {code}: {message}; it was undoing: {}",
-                        names.join(", "),
-                        outcome.message()
-                    ),
-                };
-                (Outcome::Failed(failure), events)
-            }
-            StageResult::Interrupted(events) => (outcome.clone(), events),
-        };
-        stages.push(stage);
-        self.store
-            .finish(
-                task,
-                FinishGuard::Lease(&self.owner),
-                &end,
-                &stages,
-                &events,
-                now,
-            )
-            .await?;
-        Ok(())
-    }
-
     /// One stage: the domain precheck first, then injected faults, then the executor (once per
     /// add-on for a real executor; once for the simulated one, which only keeps time).
-    async fn stage(
+    pub(crate) async fn stage(
         &self,
         task: &Task,
         name: &str,

@@ -13,6 +13,8 @@ use ack_store::{
     TaskStart,
 };
 
+#[path = "contract/rollouts.rs"]
+mod rollouts;
 #[path = "contract/tags.rs"]
 mod tags;
 
@@ -744,6 +746,7 @@ async fn sqlite_store_contract() {
         4
     );
     tags::suite(&reopened).await;
+    rollouts::suite(&reopened).await;
 }
 
 /// A fresh database on the PostgreSQL server at `ACK_ADDONS_PG_URL` (default: the local one with
@@ -795,6 +798,7 @@ async fn postgres_store_contract() {
     );
     assert_eq!(reopened.backend(), ack_store::Backend::Postgres);
     tags::suite(&reopened).await;
+    rollouts::suite(&reopened).await;
     reopened.close().await;
     drop_postgres(&url).await;
 }

@@ -1,7 +1,7 @@
 //! What the rollout driver reads and writes: leases on live rollouts, the members whose tasks
 //! ended, the view one step decides on, and the step itself, every write guarded by the lease.
 
-use super::rollouts::{counts_of, rollout_row, wave_row};
+use super::rollout_rows::{counts_of, rollout_row, wave_row};
 use super::tasks::start_task_in;
 use super::{Backend, Res, Store};
 use crate::unavailable;

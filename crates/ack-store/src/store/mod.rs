@@ -8,6 +8,7 @@ pub mod drive;
 mod faults;
 pub mod finish;
 pub mod fleet;
+mod rollout_rows;
 pub mod rollouts;
 pub mod stages;
 mod tags;
