@@ -4,6 +4,7 @@ pub mod catalog;
 pub mod clock;
 pub mod cluster;
 pub mod error;
+pub mod event;
 pub mod fleet;
 pub mod ids;
 pub mod instance;

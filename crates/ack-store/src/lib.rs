@@ -9,6 +9,7 @@ mod store;
 pub use cache::DEFAULT_CAPACITY as DEFAULT_STATUS_CACHE_CAPACITY;
 pub use store::control::{ControlEffect, ControlRequest};
 pub use store::drive::MemberTask;
+pub use store::events::EventFilter;
 pub use store::finish::FinishGuard;
 pub use store::fleet::{FleetCounts, FleetFilter, FleetGroup};
 pub use store::rollouts::CandidateRow;

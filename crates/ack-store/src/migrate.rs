@@ -14,6 +14,7 @@ const SQLITE: &[(i64, &str)] = &[
         3,
         include_str!("../migrations/sqlite/0003_rollback_rollouts.sql"),
     ),
+    (4, include_str!("../migrations/sqlite/0004_events.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -25,6 +26,7 @@ const POSTGRES: &[(i64, &str)] = &[
         3,
         include_str!("../migrations/postgres/0003_rollback_rollouts.sql"),
     ),
+    (4, include_str!("../migrations/postgres/0004_events.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<(), sqlx::Error> {

@@ -13,6 +13,8 @@ use ack_store::{
     TaskStart,
 };
 
+#[path = "contract/events.rs"]
+mod events;
 #[path = "contract/rollouts.rs"]
 mod rollouts;
 #[path = "contract/tags.rs"]
@@ -747,6 +749,7 @@ async fn sqlite_store_contract() {
     );
     tags::suite(&reopened).await;
     rollouts::suite(&reopened).await;
+    events::suite(&reopened).await;
 }
 
 /// A fresh database on the PostgreSQL server at `ACK_ADDONS_PG_URL` (default: the local one with
@@ -799,6 +802,7 @@ async fn postgres_store_contract() {
     assert_eq!(reopened.backend(), ack_store::Backend::Postgres);
     tags::suite(&reopened).await;
     rollouts::suite(&reopened).await;
+    events::suite(&reopened).await;
     reopened.close().await;
     drop_postgres(&url).await;
 }

@@ -31,6 +31,8 @@ pub enum Action {
     ResumeTask,
     DescribeClusterTasks,
     ListClusterAddonInstanceResources,
+    DescribeClusterEvents,
+    DescribeEvents,
     /// Ours, in ACK's style: fleet rollouts.
     CreateAddonRollout,
     DescribeAddonRollout,
@@ -170,6 +172,12 @@ pub const ROUTES: &[Route] = &[
         Get,
         "/clusters/{cluster_id}/addon_instances/{instance_name}/resources",
     ),
+    r(
+        A::DescribeClusterEvents,
+        Get,
+        "/clusters/{cluster_id}/events",
+    ),
+    r(A::DescribeEvents, Get, "/events"),
     r(A::CreateAddonRollout, Post, "/fleet/rollouts"),
     r(A::ListAddonRollouts, Get, "/fleet/rollouts"),
     r(A::DescribeAddonRollout, Get, "/fleet/rollouts/{rollout_id}"),
@@ -201,7 +209,7 @@ pub const ROUTES: &[Route] = &[
 
 impl Action {
     /// Every action, so that tests can check each has a route and a name.
-    pub const ALL: [Action; 38] = [
+    pub const ALL: [Action; 40] = [
         A::CreateCluster,
         A::DescribeClusterDetail,
         A::DescribeClustersV1,
@@ -229,6 +237,8 @@ impl Action {
         A::ResumeTask,
         A::DescribeClusterTasks,
         A::ListClusterAddonInstanceResources,
+        A::DescribeClusterEvents,
+        A::DescribeEvents,
         A::CreateAddonRollout,
         A::DescribeAddonRollout,
         A::ListAddonRollouts,
@@ -272,6 +282,8 @@ impl Action {
             A::ResumeTask => "ResumeTask",
             A::DescribeClusterTasks => "DescribeClusterTasks",
             A::ListClusterAddonInstanceResources => "ListClusterAddonInstanceResources",
+            A::DescribeClusterEvents => "DescribeClusterEvents",
+            A::DescribeEvents => "DescribeEvents",
             A::CreateAddonRollout => "CreateAddonRollout",
             A::DescribeAddonRollout => "DescribeAddonRollout",
             A::ListAddonRollouts => "ListAddonRollouts",

@@ -4,6 +4,7 @@ mod addons;
 mod clusters;
 mod control;
 mod emulator;
+mod events;
 mod fleet;
 mod instances;
 mod lifecycle;
@@ -48,6 +49,8 @@ pub async fn dispatch(st: &AppState, action: Action, ctx: &Ctx) -> Result<Reply,
         Action::ResumeTask => control::task(st, ctx, ControlRequest::Resume).await,
         Action::DescribeClusterTasks => tasks::list(st, ctx).await,
         Action::ListClusterAddonInstanceResources => instances::resources(st, ctx).await,
+        Action::DescribeClusterEvents => events::cluster(st, ctx).await,
+        Action::DescribeEvents => events::list(st, ctx).await,
         Action::CreateAddonRollout => rollouts::create(st, ctx).await,
         Action::DescribeAddonRollout => rollouts::describe(st, ctx).await,
         Action::ListAddonRollouts => rollouts::list(st, ctx).await,

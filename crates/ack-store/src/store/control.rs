@@ -1,6 +1,7 @@
 //! Pause, resume and cancel requests. They are recorded on the task and carried out between
 //! stages by whichever runner holds it; a paused task is canceled right here.
 
+use super::events::{Logged, log_task};
 use super::finish::{FinishGuard, finish_in};
 use super::tasks::{append_events, load_head, set_live_status};
 use super::{Res, Store};
@@ -104,6 +105,13 @@ impl Store {
                     .await
                     .map_err(unavailable)?;
                 changed = Some(set_live_status(&mut tx, id, None).await?);
+                let resumed = Logged::new(
+                    "task.resumed",
+                    "running",
+                    "TaskResumed",
+                    "resumed from the next stage",
+                );
+                log_task(&mut tx, id.as_str(), resumed, now * 1000).await?;
                 append_events(
                     &mut tx,
                     id,
@@ -155,6 +163,14 @@ impl Store {
                     .await
                     .map_err(unavailable)?;
                     changed = Some(set_live_status(&mut tx, id, None).await?);
+                    let why = "canceled while paused: rolling back";
+                    log_task(
+                        &mut tx,
+                        id.as_str(),
+                        Logged::new("task.stage", "running", "RollbackStarted", why).warning(),
+                        now * 1000,
+                    )
+                    .await?;
                     append_events(
                         &mut tx,
                         id,

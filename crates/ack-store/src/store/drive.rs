@@ -1,12 +1,13 @@
 //! What the rollout driver reads and writes: leases on live rollouts, the members whose tasks
 //! ended, the view one step decides on, and the step itself, every write guarded by the lease.
 
+use super::events::{Logged, log_rollout};
 use super::rollout_rows::{counts_of, rollout_row, wave_row};
 use super::tasks::start_task_in;
 use super::{Backend, Res, Store};
 use crate::unavailable;
 use ack_domain::fleet::{Step, View, WaveRecord};
-use ack_domain::rollout::RolloutState;
+use ack_domain::rollout::{RolloutState, WaveState};
 use ack_domain::task::Task;
 use ack_domain::{ClusterId, DomainError, RolloutId, TaskId};
 
@@ -241,6 +242,20 @@ impl Store {
                 .map_err(unavailable)?;
         }
         for w in &step.waves {
+            let what = match (w.state, w.finished_ms) {
+                (WaveState::Running, _) => Some(format!("wave {} started", w.index)),
+                (state, Some(_)) => Some(format!("wave {} ended {}", w.index, state.as_str())),
+                _ => None,
+            };
+            if let Some(what) = what {
+                log_rollout(
+                    &mut tx,
+                    id.as_str(),
+                    Logged::new("rollout.wave", "running", "Wave", &what),
+                    now_ms,
+                )
+                .await?;
+            }
             exec(
                 "UPDATE rollout_waves SET state = $1, started_ms = COALESCE($2, started_ms), finished_ms = COALESCE($3, finished_ms)
                  WHERE rollout_id = $4 AND idx = $5",
@@ -263,6 +278,14 @@ impl Store {
                 .map_err(unavailable)?;
         }
         if step.pause {
+            let why = "paused after the canary wave succeeded";
+            log_rollout(
+                &mut tx,
+                id.as_str(),
+                Logged::new("rollout.paused", "paused", "PausedAfterCanary", why),
+                now_ms,
+            )
+            .await?;
             exec(
                 "UPDATE rollouts SET state = 'paused' WHERE rollout_id = $1 AND state = 'running'",
             )
@@ -272,6 +295,21 @@ impl Store {
             .map_err(unavailable)?;
         }
         if let Some(end) = &step.end {
+            let (kind, reason) = match end.state {
+                RolloutState::Success => ("rollout.succeeded", "RolloutSucceeded"),
+                RolloutState::Canceled => ("rollout.canceled", "RolloutCanceled"),
+                _ => ("rollout.failed", "RolloutFailed"),
+            };
+            let what = if end.error_message.is_empty() {
+                format!("the rollout ended {}", end.state.as_str())
+            } else {
+                format!("{}: {}", end.error_code, end.error_message)
+            };
+            let mut logged = Logged::new(kind, end.state.as_str(), reason, &what);
+            if end.state != RolloutState::Success {
+                logged = logged.warning();
+            }
+            log_rollout(&mut tx, id.as_str(), logged, now_ms).await?;
             if end.state != RolloutState::Success {
                 let why = format!(
                     "the rollout ended {} before this cluster's turn",

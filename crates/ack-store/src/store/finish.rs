@@ -1,5 +1,6 @@
 //! Finishing a task exactly once, and everything its outcome means for its add-ons and cluster.
 
+use super::events::{Logged, log_task};
 use super::tasks::{TaskHead, append_events, json, load_head};
 use super::{Res, Store};
 use crate::unavailable;
@@ -200,6 +201,30 @@ pub(crate) async fn finish_in(
         ),
         Outcome::Canceled(r) => ("TaskCanceled", format!("the task was canceled: {r}")),
     };
+    let kind = match outcome {
+        Outcome::Success => "task.succeeded",
+        Outcome::Failed(_) => "task.failed",
+        Outcome::Canceled(_) => "task.canceled",
+    };
+    let mut logged = Logged::new(kind, outcome.task_state().as_str(), reason, &text);
+    if !success {
+        logged = logged.warning();
+    }
+    log_task(tx, id.as_str(), logged, now * 1000).await?;
+    if task.task_type == "cluster_delete" && success {
+        log_task(
+            tx,
+            id.as_str(),
+            Logged::new(
+                "cluster.deleted",
+                "deleted",
+                "ClusterDeleted",
+                "the cluster was deleted",
+            ),
+            now * 1000,
+        )
+        .await?;
+    }
     let mut e = Event::new("Finish", reason, text, now);
     if !success {
         e = e.warning();

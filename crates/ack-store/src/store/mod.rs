@@ -5,6 +5,7 @@
 mod claims;
 pub mod control;
 pub mod drive;
+pub mod events;
 mod faults;
 pub mod finish;
 pub mod fleet;

@@ -2,6 +2,7 @@
 //! and members in one transaction, reading and listing, and pause, resume and cancel. What the
 //! driver reads and writes is in `drive.rs`.
 
+use super::events::{Logged, log_rollout};
 use super::rollout_rows::{corrupt, counts_of, member_row, rollout_row, wave_row};
 use super::{MAX_ROWS_PER_INSERT, Res, Store, values_placeholders};
 use crate::unavailable;
@@ -172,6 +173,20 @@ impl Store {
             }
             q.execute(&mut *tx).await.map_err(unavailable)?;
         }
+        let what = format!(
+            "{} to {} on {} clusters in {} waves",
+            r.addon,
+            r.version,
+            members.len(),
+            waves.len()
+        );
+        log_rollout(
+            &mut tx,
+            r.id.as_str(),
+            Logged::new("rollout.created", "running", "RolloutCreated", &what),
+            r.created_ms,
+        )
+        .await?;
         tx.commit().await.map_err(unavailable)
     }
 
@@ -351,6 +366,30 @@ impl Store {
             } else {
                 Err(refuse("being canceled"))
             };
+        }
+        let logged = match (verb, st) {
+            ("paused", RolloutState::Running) => Some((
+                "rollout.paused",
+                "paused",
+                "RolloutPaused",
+                "paused by request",
+            )),
+            ("resumed", RolloutState::Paused) => Some((
+                "rollout.resumed",
+                "running",
+                "RolloutResumed",
+                "resumed by request",
+            )),
+            _ => None,
+        };
+        if let Some((kind, state, reason, message)) = logged {
+            log_rollout(
+                &mut tx,
+                id.as_str(),
+                Logged::new(kind, state, reason, message),
+                now_ms,
+            )
+            .await?;
         }
         let sql = match (verb, st) {
             ("paused", RolloutState::Running) => {

@@ -1,6 +1,7 @@
 //! Stages: recording a completed one, carrying out a pause between two, and turning a failed
 //! or canceled change into a rollback.
 
+use super::events::{Logged, log_task};
 use super::tasks::{append_events, json, set_live_status, state_and_control};
 use super::{Res, Store};
 use crate::unavailable;
@@ -55,6 +56,15 @@ impl Store {
             return Ok(None);
         };
         append_events(&mut tx, id, events).await?;
+        let name = stages.last().map_or("", |s| s.name.as_str());
+        let what = format!("stage {name} succeeded");
+        log_task(
+            &mut tx,
+            id.as_str(),
+            Logged::new("task.stage", &state, "StageSucceeded", &what),
+            now * 1000,
+        )
+        .await?;
         tx.commit().await.map_err(unavailable)?;
         Ok(Some(state_and_control(&state, &control)?))
     }
@@ -76,6 +86,18 @@ impl Store {
             return Ok(false);
         }
         let cluster = set_live_status(&mut tx, id, Some(UpgradeStatus::Paused)).await?;
+        log_task(
+            &mut tx,
+            id.as_str(),
+            Logged::new(
+                "task.paused",
+                "paused",
+                "TaskPaused",
+                "paused between stages",
+            ),
+            now * 1000,
+        )
+        .await?;
         append_events(
             &mut tx,
             id,
@@ -140,6 +162,14 @@ impl Store {
             .warning(),
         );
         append_events(&mut tx, id, &all).await?;
+        let what = format!("rolling back: {}", outcome.message());
+        log_task(
+            &mut tx,
+            id.as_str(),
+            Logged::new("task.stage", "running", "RollbackStarted", &what).warning(),
+            now * 1000,
+        )
+        .await?;
         tx.commit().await.map_err(unavailable)?;
         Ok(true)
     }

@@ -1,6 +1,7 @@
 //! Tasks: starting one (with everything it changes at once), reading one, listing a cluster's.
 //! Claims, stages, finishing and faults have files of their own.
 
+use super::events::{Logged, log_task};
 use super::{Res, Store, fetch_cluster, insert_clusters};
 use crate::{rows, unavailable};
 use ack_domain::cluster::Cluster;
@@ -114,6 +115,7 @@ pub(crate) async fn start_task_in(
     task: &Task,
     start: TaskStart<'_>,
 ) -> Res<()> {
+    let creates_cluster = matches!(start, TaskStart::CreateCluster(_));
     match start {
         TaskStart::CreateCluster(c) => {
             insert_clusters(&mut *tx, backend, std::slice::from_ref(c)).await?
@@ -179,6 +181,29 @@ pub(crate) async fn start_task_in(
         start_addon(&mut *tx, task, position, a).await?;
     }
     append_events(&mut *tx, &task.id, &task.events).await?;
+    let ms = task.created_at * 1000;
+    let created = format!("{} created", task.task_type);
+    log_task(
+        tx,
+        task.id.as_str(),
+        Logged::new("task.created", "running", "Created", &created),
+        ms,
+    )
+    .await?;
+    if creates_cluster {
+        log_task(
+            tx,
+            task.id.as_str(),
+            Logged::new(
+                "cluster.created",
+                "initial",
+                "ClusterCreated",
+                "the cluster was created",
+            ),
+            ms,
+        )
+        .await?;
+    }
     Ok(())
 }
 

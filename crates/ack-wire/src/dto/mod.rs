@@ -3,6 +3,7 @@
 
 mod addons;
 mod clusters;
+mod events;
 mod fleet;
 mod rollouts;
 mod status;
@@ -10,6 +11,7 @@ mod tasks;
 
 pub use addons::*;
 pub use clusters::*;
+pub use events::*;
 pub use fleet::*;
 pub use rollouts::*;
 pub use status::*;

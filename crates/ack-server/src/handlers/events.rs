@@ -1,0 +1,89 @@
+//! DescribeClusterEvents and DescribeEvents: the account's event log, newest first.
+
+use crate::ctx::Ctx;
+use crate::error::ApiError;
+use crate::respond::Reply;
+use crate::state::AppState;
+use ack_domain::TaskId;
+use ack_domain::event::{EVENT_TYPES, EventRecord};
+use ack_store::EventFilter;
+use ack_wire::dto::{EventData, EventEntry, EventsPage, PageInfo};
+use ack_wire::time::rfc3339;
+
+fn entry(e: EventRecord) -> EventEntry {
+    EventEntry {
+        event_id: e.id.to_string(),
+        subject: if e.task_id.is_empty() {
+            e.rollout_id
+        } else {
+            e.task_id
+        },
+        kind: e.kind,
+        source: "ack-addons".into(),
+        time: rfc3339(e.time_ms / 1000),
+        cluster_id: e.cluster_id,
+        data: EventData {
+            level: e.level,
+            reason: e.reason,
+            message: e.message,
+        },
+    }
+}
+
+async fn page(st: &AppState, ctx: &Ctx, filter: EventFilter) -> Result<Reply, ApiError> {
+    let page_size = ctx.query_u32("page_size", 50, 1, 100)?;
+    let page_number = ctx.query_u32("page_number", 1, 1, 1_000_000)?;
+    let (events, total) = st
+        .store
+        .events(&ctx.account, &filter, page_number, page_size)
+        .await?;
+    Reply::json(&EventsPage {
+        events: events.into_iter().map(entry).collect(),
+        page_info: PageInfo {
+            page_number,
+            page_size,
+            total_count: total,
+        },
+        request_id: ctx.request_id.clone(),
+    })
+}
+
+pub async fn cluster(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
+    let cluster = ctx.cluster_id()?;
+    st.store.cluster(&ctx.account, &cluster).await?;
+    let task_id = ctx.query("task_id").map(TaskId::parse).transpose()?;
+    let filter = EventFilter {
+        cluster_id: Some(cluster.to_string()),
+        task_id: task_id.map(|t| t.to_string()),
+        kind: None,
+    };
+    page(st, ctx, filter).await
+}
+
+pub async fn list(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
+    let kind = ctx.query("type").map(str::to_string);
+    if let Some(k) = &kind {
+        let known = match k.strip_suffix('*') {
+            Some(prefix) => EVENT_TYPES.iter().any(|t| t.starts_with(prefix)),
+            None => EVENT_TYPES.contains(&k.as_str()),
+        };
+        if !known {
+            return Err(ApiError::invalid(
+                "type",
+                format!(
+                    "{k:?} is not an event type (such as task.stage), nor a prefix of one ending in *"
+                ),
+            ));
+        }
+    }
+    let cluster_id = ctx
+        .query("cluster_id")
+        .map(ack_domain::ClusterId::parse)
+        .transpose()?;
+    let filter = EventFilter {
+        cluster_id: cluster_id.map(|c| c.to_string()),
+        task_id: None,
+        kind,
+    };
+    page(st, ctx, filter).await
+}

@@ -1,0 +1,177 @@
+//! The event log: written inside the transaction of the change it records (one statement, the
+//! account and cluster read from the task or rollout row in the same statement), and read newest
+//! first by the event APIs.
+
+use super::{Res, Store};
+use crate::unavailable;
+use ack_domain::DomainError;
+use ack_domain::event::EventRecord;
+use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+
+/// What one change logs.
+pub(crate) struct Logged<'a> {
+    pub kind: &'a str,
+    pub state: &'a str,
+    pub level: &'a str,
+    pub reason: &'a str,
+    pub message: &'a str,
+}
+
+impl<'a> Logged<'a> {
+    pub(crate) fn new(kind: &'a str, state: &'a str, reason: &'a str, message: &'a str) -> Self {
+        Self {
+            kind,
+            state,
+            level: "Normal",
+            reason,
+            message,
+        }
+    }
+
+    pub(crate) fn warning(mut self) -> Self {
+        self.level = "Warning";
+        self
+    }
+}
+
+/// Logs a change of a task (its account, cluster and single add-on from its rows).
+pub(crate) async fn log_task(
+    tx: &mut Transaction<'_, Any>,
+    task_id: &str,
+    e: Logged<'_>,
+    time_ms: i64,
+) -> Res<()> {
+    sqlx::query(
+        "INSERT INTO events (account, type, cluster_id, task_id, addon, state, level, reason, message, time_ms)
+         SELECT t.account, $2, t.cluster_id, t.task_id,
+           CASE WHEN (SELECT COUNT(*) FROM task_addons a WHERE a.task_id = t.task_id) = 1
+                THEN (SELECT MIN(a.component) FROM task_addons a WHERE a.task_id = t.task_id) ELSE '' END,
+           $3, $4, $5, $6, $7 FROM tasks t WHERE t.task_id = $1",
+    )
+    .bind(task_id)
+    .bind(e.kind)
+    .bind(e.state)
+    .bind(e.level)
+    .bind(e.reason)
+    .bind(e.message)
+    .bind(time_ms)
+    .execute(&mut **tx)
+    .await
+    .map_err(unavailable)?;
+    Ok(())
+}
+
+/// Logs a change of a rollout.
+pub(crate) async fn log_rollout(
+    tx: &mut Transaction<'_, Any>,
+    rollout_id: &str,
+    e: Logged<'_>,
+    time_ms: i64,
+) -> Res<()> {
+    sqlx::query(
+        "INSERT INTO events (account, type, rollout_id, addon, state, level, reason, message, time_ms)
+         SELECT r.account, $2, r.rollout_id, r.addon, $3, $4, $5, $6, $7 FROM rollouts r WHERE r.rollout_id = $1",
+    )
+    .bind(rollout_id)
+    .bind(e.kind)
+    .bind(e.state)
+    .bind(e.level)
+    .bind(e.reason)
+    .bind(e.message)
+    .bind(time_ms)
+    .execute(&mut **tx)
+    .await
+    .map_err(unavailable)?;
+    Ok(())
+}
+
+fn event_row(row: &sqlx::any::AnyRow) -> Res<EventRecord> {
+    let s = |c: &str| -> Res<String> {
+        row.try_get(c)
+            .map_err(|e| DomainError::Internal(format!("{c}: {e}")))
+    };
+    let i = |c: &str| -> Res<i64> {
+        row.try_get(c)
+            .map_err(|e| DomainError::Internal(format!("{c}: {e}")))
+    };
+    Ok(EventRecord {
+        id: i("event_id")?,
+        account: s("account")?,
+        kind: s("type")?,
+        cluster_id: s("cluster_id")?,
+        task_id: s("task_id")?,
+        rollout_id: s("rollout_id")?,
+        addon: s("addon")?,
+        state: s("state")?,
+        level: s("level")?,
+        reason: s("reason")?,
+        message: s("message")?,
+        time_ms: i("time_ms")?,
+    })
+}
+
+/// What the event APIs filter on; `None` matches everything.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    pub cluster_id: Option<String>,
+    pub task_id: Option<String>,
+    /// A type, or a prefix ending in `*`.
+    pub kind: Option<String>,
+}
+
+impl Store {
+    /// One page of the account's events, newest first, and how many match.
+    pub async fn events(
+        &self,
+        account: &str,
+        f: &EventFilter,
+        page_number: u32,
+        page_size: u32,
+    ) -> Res<(Vec<EventRecord>, u64)> {
+        let mut where_sql = "account = $1".to_string();
+        let mut binds = vec![account.to_string()];
+        for (col, v) in [("cluster_id", &f.cluster_id), ("task_id", &f.task_id)] {
+            if let Some(v) = v {
+                binds.push(v.clone());
+                where_sql.push_str(&format!(" AND {col} = ${}", binds.len()));
+            }
+        }
+        if let Some(k) = &f.kind {
+            match k.strip_suffix('*') {
+                Some(prefix) => {
+                    binds.push(prefix.to_string());
+                    let n = binds.len();
+                    where_sql.push_str(&format!(" AND substr(type, 1, length(${n})) = ${n}"));
+                }
+                None => {
+                    binds.push(k.clone());
+                    where_sql.push_str(&format!(" AND type = ${}", binds.len()));
+                }
+            }
+        }
+        let mut count = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM events WHERE {where_sql}"
+        )));
+        for b in &binds {
+            count = count.bind(b.clone());
+        }
+        let total: i64 = count.fetch_one(&self.pool).await.map_err(unavailable)?;
+        let n = binds.len();
+        let mut page = sqlx::query(AssertSqlSafe(format!(
+            "SELECT * FROM events WHERE {where_sql} ORDER BY event_id DESC LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        )));
+        for b in binds {
+            page = page.bind(b);
+        }
+        let rows = page
+            .bind(i64::from(page_size))
+            .bind(i64::from(page_number.saturating_sub(1)) * i64::from(page_size))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        let events = rows.iter().map(event_row).collect::<Res<Vec<_>>>()?;
+        Ok((events, u64::try_from(total).unwrap_or(0)))
+    }
+}
