@@ -13,6 +13,16 @@ pub struct Target {
     pub key: Option<(String, AccessKeySecret)>,
 }
 
+impl Target {
+    /// `addr` with the bench's access key (account `default`, as the fleet is imported).
+    pub fn signed(addr: &str) -> Self {
+        Self {
+            addr: addr.to_string(),
+            key: Some((crate::KEY.0.into(), AccessKeySecret::new(crate::KEY.1))),
+        }
+    }
+}
+
 /// What one request is: method, raw path, raw query, action name.
 pub type Make =
     dyn Fn(&mut Rng) -> (&'static str, String, String, &'static str) + Send + Sync + 'static;
@@ -42,27 +52,52 @@ impl Rng {
 
 static SINGLE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
-/// One request on its own connection, with a nonce never used before.
-pub async fn one(
-    t: &Target,
-    method: &str,
-    path: &str,
-    query: &str,
-    action: &str,
-    body: &[u8],
-) -> Result<(u16, Vec<u8>), String> {
-    let mut s = TcpStream::connect(&t.addr)
+/// One keep-alive connection for sequential calls (polling, latency series), each signed with a
+/// nonce never used before; `Conn::open(t).await?.call(…)` is one request on its own connection.
+pub struct Conn {
+    target: Target,
+    stream: BufReader<TcpStream>,
+}
+
+impl Conn {
+    pub async fn open(t: &Target) -> Result<Self, String> {
+        let s = TcpStream::connect(&t.addr)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(Self {
+            target: t.clone(),
+            stream: BufReader::new(s),
+        })
+    }
+
+    pub async fn call(
+        &mut self,
+        method: &str,
+        path: &str,
+        query: &str,
+        action: &str,
+        body: &[u8],
+    ) -> Result<(u16, Vec<u8>), String> {
+        let n = SINGLE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let nonce = format!("one-{}-{n}", std::process::id());
+        let t = &self.target;
+        send(
+            &mut self.stream,
+            t,
+            method,
+            path,
+            query,
+            action,
+            body,
+            &nonce,
+        )
         .await
-        .map_err(|e| e.to_string())?;
-    let mut r = BufReader::new(&mut s);
-    let n = SINGLE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let nonce = format!("one-{}-{n}", std::process::id());
-    send(&mut r, t, method, path, query, action, body, &nonce).await
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn send(
-    conn: &mut BufReader<&mut TcpStream>,
+async fn send<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+    conn: &mut BufReader<S>,
     t: &Target,
     method: &str,
     path: &str,

@@ -5,6 +5,7 @@
 mod baseline;
 mod client;
 mod fleet;
+mod fleet_api;
 mod procs;
 
 use clap::{Parser, Subcommand};
@@ -68,6 +69,29 @@ enum Cmd {
         #[arg(long)]
         clusters: usize,
     },
+    /// The rollout figure alone: a fresh fleet, one CreateAddonRollout over every cluster with
+    /// `--stage-duration 0`, beside the engine alone on the same fleet (unless `--no-engine`).
+    Rollout {
+        #[arg(long, default_value_t = 10_000)]
+        clusters: usize,
+        #[arg(long, default_value = "sqlite")]
+        backend: String,
+        #[arg(long, default_value_t = fleet_api::Strategy::default().wave_size)]
+        wave_size: usize,
+        #[arg(long, default_value_t = fleet_api::Strategy::default().max_parallel)]
+        max_parallel: usize,
+        #[arg(long)]
+        no_engine: bool,
+    },
+    /// Signed DescribeFleetAddons calls, one at a time, against a running server: p50 and p99
+    /// (3 to 20 calls within `--duration`).
+    FleetAddons {
+        #[arg(long)]
+        addr: String,
+        /// The raw query, e.g. `kubernetes_version=1.31`.
+        #[arg(long, default_value = "")]
+        query: String,
+    },
 }
 
 const KEY: (&str, &str) = ("bench", "benchsecret");
@@ -89,10 +113,7 @@ fn main() -> std::process::ExitCode {
                 tasks,
                 backend,
             }) => {
-                let tmp = std::env::temp_dir().join(format!("ack-bench-{}", std::process::id()));
-                std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
-                fleet::write(&tmp.join(format!("fleet-{clusters}.jsonl")), *clusters)
-                    .map_err(|e| e.to_string())?;
+                let (tmp, _) = scratch(*clusters)?;
                 let db = procs::fresh_db(backend, &args.pg, &tmp, "bench_engine_db")?;
                 let r = procs::engine(&db, *tasks, *clusters).await?;
                 let n = r.tasks as f64;
@@ -107,11 +128,40 @@ fn main() -> std::process::ExitCode {
                 let _ = std::fs::remove_dir_all(&tmp);
                 Ok(())
             }
-            Some(Cmd::Load { addr, clusters }) => {
-                let t = Target {
-                    addr: addr.clone(),
-                    key: Some((KEY.0.into(), ack_wire::sign::AccessKeySecret::new(KEY.1))),
+            Some(Cmd::Rollout {
+                clusters,
+                backend,
+                wave_size,
+                max_parallel,
+                no_engine,
+            }) => {
+                let strategy = fleet_api::Strategy {
+                    wave_size: *wave_size,
+                    max_parallel: *max_parallel,
                 };
+                let (tmp, fleet_file) = scratch(*clusters)?;
+                let r = rollout_block(&args, backend, *clusters, &fleet_file, strategy, !no_engine)
+                    .await?;
+                print!("{}{}", fleet_api::ROLLOUT_HEADER, r.0);
+                let _ = std::fs::remove_dir_all(&tmp);
+                r.1.map_or(Ok(()), Err)
+            }
+            Some(Cmd::FleetAddons { addr, query }) => {
+                let l = fleet_api::fleet_addons_latency(
+                    &Target::signed(addr),
+                    query,
+                    args.duration,
+                    None,
+                )
+                .await?;
+                println!(
+                    "DescribeFleetAddons {query:?}: {} calls, p50 {:.2} ms, p99 {:.2} ms, errors {}",
+                    l.calls, l.p50, l.p99, l.errors
+                );
+                Ok(())
+            }
+            Some(Cmd::Load { addr, clusters }) => {
+                let t = Target::signed(addr);
                 let mut rows = Vec::new();
                 let make = status_maker(*clusters, &["metrics-server"]);
                 measure(
@@ -136,6 +186,54 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// The scratch directory of this run, with a fleet file of `clusters` clusters in it (written
+/// once); returns both.
+fn scratch(clusters: usize) -> Result<(std::path::PathBuf, std::path::PathBuf), String> {
+    let tmp = std::env::temp_dir().join(format!("ack-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
+    let fleet_file = tmp.join(format!("fleet-{clusters}.jsonl"));
+    if !fleet_file.exists() {
+        fleet::write(&fleet_file, clusters).map_err(|e| e.to_string())?;
+    }
+    Ok((tmp, fleet_file))
+}
+
+/// The rollout over `clusters` clusters on `backend` and, when `with_engine`, the engine alone on
+/// the same fleet with as many upgrades of the same add-on: the report's row, and the error if
+/// the rollout gave no figure.
+async fn rollout_block(
+    args: &Args,
+    backend: &str,
+    clusters: usize,
+    fleet_file: &std::path::Path,
+    strategy: fleet_api::Strategy,
+    with_engine: bool,
+) -> Result<(String, Option<String>), String> {
+    let tmp = fleet_file.parent().ok_or("fleet file")?;
+    let db = procs::fresh_db(backend, &args.pg, tmp, "bench_rollout")?;
+    let run = fleet_api::rollout(&db, fleet_file, strategy).await;
+    match &run {
+        Ok(r) => eprintln!(
+            "  {backend:8} {clusters:>7} rollout: {} after {:.2} s ({} polls), counts success {} skipped {} fail {}, {} clusters changed",
+            r.state, r.seconds, r.polls, r.success, r.skipped, r.fail, r.changed
+        ),
+        Err(e) => eprintln!("  {backend:8} {clusters:>7} rollout: error: {e}"),
+    }
+    // Every cluster has the rollout's add-on at its older version, and `submit_upgrades` upgrades
+    // it first on every cluster: `clusters` tasks are the same work as the rollout's.
+    let engine = if with_engine {
+        Some(procs::engine(&db, clusters, clusters).await?)
+    } else {
+        None
+    };
+    Ok(fleet_api::rollout_row(
+        backend,
+        clusters,
+        &run,
+        engine.as_ref(),
+    ))
 }
 
 struct Row {
@@ -262,6 +360,11 @@ async fn run(args: &Args) -> Result<(), String> {
     let mut facts = String::new();
     let mut cross = String::new();
     let mut engine = String::new();
+    let mut fleet_rows = String::new();
+    let mut rollouts = String::new();
+    let mut failures = Vec::new();
+    // One rollout per back end, over 10,000 clusters (fewer when the largest fleet is smaller).
+    let rollout_size = args.sizes.iter().copied().max().unwrap_or(0).min(10_000);
     let addons: Vec<(String, String, String)> = fleet::addons();
     let all_names: &'static [&'static str] = Box::leak(
         addons
@@ -280,20 +383,14 @@ async fn run(args: &Args) -> Result<(), String> {
             continue;
         }
         for &size in &args.sizes {
-            let fleet_file = tmp.join(format!("fleet-{size}.jsonl"));
-            if !fleet_file.exists() {
-                fleet::write(&fleet_file, size).map_err(|e| e.to_string())?;
-            }
+            let (_, fleet_file) = scratch(size)?;
             let db = procs::fresh_db(backend, &args.pg, &tmp, &format!("bench_{size}"))?;
             let import_s = procs::import(&fleet_file, &db)?;
             let server = procs::Server::start(
                 &db,
                 &["--stage-duration", "3s", "--max-concurrent-tasks", "1000"],
             )?;
-            let t = Target {
-                addr: server.addr.clone(),
-                key: Some((KEY.0.into(), ack_wire::sign::AccessKeySecret::new(KEY.1))),
-            };
+            let t = Target::signed(&server.addr);
             let start_rss = procs::rss_mib(server.pid);
             // Polling fleets keep the status cache full: measure that state, not the first pass.
             let warm_s = if backend == "sqlite" {
@@ -308,18 +405,19 @@ async fn run(args: &Args) -> Result<(), String> {
             let idle_rss = procs::rss_mib(server.pid);
             // A baseline server for every block, measured alone once and then paired with each
             // workload (this machine's speed drifts within seconds).
-            let (_, body) = client::one(
-                &t,
-                "GET",
-                &format!(
-                    "/clusters/{}/components/upgradestatus",
-                    fleet::cluster_id(0)
-                ),
-                &format!("componentIds={}", encode("[\"metrics-server\"]")),
-                "DescribeClusterAddonsUpgradeStatus",
-                b"",
-            )
-            .await?;
+            let (_, body) = client::Conn::open(&t)
+                .await?
+                .call(
+                    "GET",
+                    &format!(
+                        "/clusters/{}/components/upgradestatus",
+                        fleet::cluster_id(0)
+                    ),
+                    &format!("componentIds={}", encode("[\"metrics-server\"]")),
+                    "DescribeClusterAddonsUpgradeStatus",
+                    b"",
+                )
+                .await?;
             let base = procs::Server::baseline(body.len())?;
             // The baseline gets the very same signed requests (it does not check them), so that
             // both sides read and parse the same bytes and the ratio is our own work.
@@ -384,6 +482,29 @@ async fn run(args: &Args) -> Result<(), String> {
                 versions,
             )
             .await;
+            // The whole fleet counted per add-on and version, idle (no task runs yet); the filter
+            // matches every cluster (all run 1.31.1-aliyun.1), so it is the same scan filtered.
+            for query in ["", "kubernetes_version=1.31"] {
+                let l =
+                    fleet_api::fleet_addons_latency(&t, query, args.duration, Some(size)).await?;
+                let shown = if query.is_empty() { "(none)" } else { query };
+                eprintln!(
+                    "  {backend:8} {size:>7} DescribeFleetAddons {shown:24} {} calls  p50 {:.2} ms  p99 {:.2} ms  errors {}",
+                    l.calls, l.p50, l.p99, l.errors
+                );
+                if l.errors > 0 {
+                    failures.push(format!(
+                        "DescribeFleetAddons {shown} on {backend}, {size} clusters: {} wrong answers",
+                        l.errors
+                    ));
+                }
+                writeln!(
+                    fleet_rows,
+                    "| {backend} | {size} | {shown} | {} | {:.2} | {:.2} | {} |",
+                    l.calls, l.p50, l.p99, l.errors
+                )
+                .ok();
+            }
             // 1,000 upgrades in flight (3 s stages), then status and DescribeTaskInfo under them.
             let tasks = procs::submit_upgrades(&t, 1000, size).await?;
             measure(
@@ -440,6 +561,14 @@ async fn run(args: &Args) -> Result<(), String> {
                 .ok();
             }
         }
+        if rollout_size > 0 {
+            let (_, fleet_file) = scratch(rollout_size)?;
+            let strategy = fleet_api::Strategy::default();
+            let (row, error) =
+                rollout_block(args, backend, rollout_size, &fleet_file, strategy, true).await?;
+            rollouts.push_str(&row);
+            failures.extend(error.map(|e| format!("rollout on {backend}: {e}")));
+        }
     }
     let mut md = String::from("## ack-addons benchmark\n\n");
     writeln!(md, "{} connections, {} s per workload, signatures verified (ACS3-HMAC-SHA256, fresh nonce per request). Server on core 0, load generator on core 1. The baseline receives the same signed requests and ignores the signature. Status rows are paired with the baseline (three rounds, each a third of the time on the baseline then on the server; the ratio is over the same rounds); DescribeClusterAddonsVersion and DescribeTaskInfo, routes the baseline does not serve, are compared with the baseline row of their block.\n", args.connections, args.duration.as_secs_f64()).ok();
@@ -464,9 +593,19 @@ async fn run(args: &Args) -> Result<(), String> {
     md.push_str(&facts);
     md.push_str("\nEngine: upgrades (precheck, apply, verify, each committed) run to completion with `--stage-duration 0`, 256 at a time. End to end: submitted over HTTP (32 in flight) while the engine runs them, on the same core. Engine alone: the same number queued first, then drained by a freshly started server.\n\n| backend | tasks | end to end s | tasks/s | engine alone s | tasks/s |\n|---|---:|---:|---:|---:|---:|\n");
     md.push_str(&engine);
+    let s = fleet_api::Strategy::default();
+    writeln!(md, "\nRollout: one CreateAddonRollout of {} to its newest version over every cluster of a fleet of {rollout_size} (10,000, or the largest fleet of the run when smaller), on a freshly imported database and a fresh server with `--stage-duration 0` and `--max-concurrent-tasks {}` (on SQLite once its status cache is warm); strategy canary 0, waves of {}, {} at a time (the engine workload's concurrency), max_failures 0, soak 0s. Seconds from sending CreateAddonRollout to the DescribeAddonRollout answer that shows it ended (polled every {} ms on one keep-alive connection, this process's monotonic clock). Changed: clusters at the target version after less before (DescribeFleetAddons); a rollout that did not end `success` with counts.success equal to it is an error. Beside it the engine alone on the same back end and fleet: as many upgrades of the same add-on queued, then drained by a fresh server with the same flags.\n", fleet_api::ADDON, procs::ENGINE_CONCURRENCY, s.wave_size, s.max_parallel, fleet_api::POLL.as_millis()).ok();
+    md.push_str(fleet_api::ROLLOUT_HEADER);
+    md.push_str(&rollouts);
+    writeln!(md, "\nDescribeFleetAddons, signed, one call at a time on one keep-alive connection, on the idle server of each block ({} to {} calls within {} s); every answer must count the fleet's clusters.\n\n| backend | clusters | query | calls | p50 ms | p99 ms | errors |\n|---|---:|---|---:|---:|---:|---:|", fleet_api::LATENCY_CALLS.0, fleet_api::LATENCY_CALLS.1, args.duration.as_secs_f64()).ok();
+    md.push_str(&fleet_rows);
     println!("{md}");
     std::fs::write(&args.out, &md).map_err(|e| e.to_string())?;
     eprintln!("written to {}", args.out.display());
     let _ = std::fs::remove_dir_all(&tmp);
-    Ok(())
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("the report shows errors: {}", failures.join("; ")))
+    }
 }

@@ -33,6 +33,14 @@ fn pinned(program: &Path) -> Command {
     }
 }
 
+/// What the engine workload runs at once (`--max-concurrent-tasks`).
+pub const ENGINE_CONCURRENCY: usize = 256;
+
+/// The engine workload's server flags, with stages of `stage`.
+pub fn engine_flags(stage: &'static str) -> [&'static str; 4] {
+    ["--stage-duration", stage, "--max-concurrent-tasks", "256"]
+}
+
 pub struct Server {
     child: Child,
     pub pid: u32,
@@ -199,7 +207,6 @@ pub fn db_size_mib(backend: &str, db: &str, pg: &str) -> Result<f64, String> {
     Ok((size(path.to_string()) + size(format!("{path}-wal"))) as f64 / 1_048_576.0)
 }
 
-/// `n` upgrades, one per (cluster, older add-on); returns their task ids.
 /// Starts `n` upgrades spread over the fleet, 32 requests in flight (as many clients would),
 /// and returns their task ids in order.
 pub async fn submit_upgrades(t: &Target, n: usize, clusters: usize) -> Result<Vec<String>, String> {
@@ -229,14 +236,12 @@ pub async fn submit_upgrades(t: &Target, n: usize, clusters: usize) -> Result<Ve
         {
             let t = t.clone();
             running.spawn(async move {
-                let r = client::one(
-                    &t,
-                    "POST",
-                    &path,
-                    "",
-                    "UpgradeClusterAddons",
-                    body.as_bytes(),
-                )
+                let r = async {
+                    client::Conn::open(&t)
+                        .await?
+                        .call("POST", &path, "", "UpgradeClusterAddons", body.as_bytes())
+                        .await
+                }
                 .await;
                 (k, r)
             });
@@ -287,17 +292,8 @@ pub async fn engine(db_like: &str, n: usize, clusters: usize) -> Result<EngineRu
     for stage in ["0s", "1h"] {
         let db = fresh_db(backend, &pg, &tmp, "bench_engine")?;
         import(&fleet, &db)?;
-        let mut server = Server::start(
-            &db,
-            &["--stage-duration", stage, "--max-concurrent-tasks", "256"],
-        )?;
-        let t = Target {
-            addr: server.addr.clone(),
-            key: Some((
-                crate::KEY.0.into(),
-                ack_wire::sign::AccessKeySecret::new(crate::KEY.1),
-            )),
-        };
+        let mut server = Server::start(&db, &engine_flags(stage))?;
+        let t = Target::signed(&server.addr);
         let mut started = Instant::now();
         submit_upgrades(&t, n, clusters).await?;
         if stage != "0s" {
@@ -313,10 +309,7 @@ pub async fn engine(db_like: &str, n: usize, clusters: usize) -> Result<EngineRu
                 .map_err(|e| e.to_string())?;
             store.close().await;
             started = Instant::now();
-            server = Server::start(
-                &db,
-                &["--stage-duration", "0s", "--max-concurrent-tasks", "256"],
-            )?;
+            server = Server::start(&db, &engine_flags("0s"))?;
         }
         let store = ack_store::Store::connect(&db).await?;
         while store.running_tasks().await.map_err(|e| e.to_string())? > 0 {
@@ -386,4 +379,15 @@ pub fn wrk_cross_check(
         "\nCross-check with wrk (`--auth off`, status of 1 add-on on {clusters} clusters, 64 connections): {ours:.0} req/s; the baseline {theirs:.0} req/s; ratio {:.2}.\n",
         ours / theirs
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_engine_flags_say_its_concurrency() {
+        assert_eq!(
+            super::engine_flags("0s")[3],
+            super::ENGINE_CONCURRENCY.to_string()
+        );
+    }
 }
