@@ -264,6 +264,9 @@ def test_a_lost_database_connection_is_survived(tmp_path):
             break
         assert time.monotonic() < deadline, "requests kept succeeding without a database"
         time.sleep(0.2)
+    # The readiness probe says so too (503 with the reason), unauthenticated.
+    ready, reason = readyz(s)
+    assert ready == 503 and "database" in reason, reason
     time.sleep(1.0)
     proxy.start()
     # It recovers by itself, and every task still ends, once.
@@ -278,8 +281,21 @@ def test_a_lost_database_connection_is_survived(tmp_path):
             time.sleep(0.2)
     wait_all(c, tasks)
     check_exactly_once(c, tasks)
+    assert readyz(s) == (200, "")
     s.stop()
     proxy.cut()
+
+
+def readyz(server):
+    """/readyz's status and reason."""
+    import json
+    import urllib.error
+    import urllib.request
+    try:
+        with urllib.request.urlopen(f"http://{server.endpoint}/readyz", timeout=10) as r:
+            return r.status, json.loads(r.read()).get("reason", "")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read()).get("reason", "")
 
 
 def test_sqlite_refuses_a_second_replica(tmp_path):

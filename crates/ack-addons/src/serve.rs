@@ -61,6 +61,9 @@ pub struct ServeArgs {
     max_concurrent_tasks: usize,
     /// Clusters whose add-on status is kept in memory for the status calls (SQLite only; about
     /// 1.2 KB each; 0 turns the cache off).
+    /// An event stream with nothing to send gets a comment this often (idle proxies keep it open).
+    #[arg(long, env = "ACK_ADDONS_STREAM_KEEP_ALIVE", default_value = "15s", value_parser = humantime::parse_duration)]
+    stream_keep_alive: Duration,
     #[arg(long, env = "ACK_ADDONS_STATUS_CACHE", default_value_t = ack_store::DEFAULT_STATUS_CACHE_CAPACITY)]
     status_cache: usize,
 }
@@ -169,6 +172,10 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         auth,
         clock,
         signals,
+        stream: ack_events::StreamConfig {
+            keep_alive: args.stream_keep_alive,
+            ..ack_events::StreamConfig::default()
+        },
     };
     let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(&args.listen)

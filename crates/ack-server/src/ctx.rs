@@ -10,6 +10,8 @@ pub struct Ctx {
     pub body: axum::body::Bytes,
     pub now: i64,
     pub request_id: String,
+    /// The `Last-Event-ID` header, which a reconnecting event-stream client sends.
+    pub last_event_id: Option<String>,
 }
 
 impl Ctx {

@@ -9,20 +9,23 @@ use axum::http::{HeaderValue, Response, StatusCode, header};
 pub const JSON: &str = "application/json;charset=utf-8";
 const XML: &str = "application/xml;charset=utf-8";
 
-/// A serialized success body.
-pub struct Reply(pub Vec<u8>);
+/// A success: a serialized body, or a stream of Server-Sent Events.
+pub enum Reply {
+    Bytes(Vec<u8>),
+    EventStream(Body),
+}
 
 impl Reply {
     /// `{}`: the answer of the calls whose SDK models read no body (pause, resume, cancel).
     pub fn empty() -> Self {
-        Reply(b"{}".to_vec())
+        Reply::Bytes(b"{}".to_vec())
     }
 
     pub fn json<T: serde::Serialize>(value: &T) -> Result<Self, ApiError> {
         // Most answers are under a kilobyte: one allocation instead of a run of regrowths.
         let mut out = Vec::with_capacity(1024);
         serde_json::to_writer(&mut out, value)
-            .map(|()| Reply(out))
+            .map(|()| Reply::Bytes(out))
             .map_err(|e| ApiError::from(ack_domain::DomainError::Internal(e.to_string())))
     }
 }
@@ -44,7 +47,23 @@ fn with_headers(
 }
 
 pub fn success(reply: Reply, xml: bool, request_id: &str) -> Response<Body> {
-    if xml && let Ok(value) = serde_json::from_slice::<serde_json::Value>(&reply.0) {
+    let bytes = match reply {
+        Reply::Bytes(b) => b,
+        Reply::EventStream(body) => {
+            let mut r = Response::new(body);
+            let h = r.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/event-stream"),
+            );
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            if let Ok(v) = HeaderValue::from_str(request_id) {
+                h.insert("x-acs-request-id", v);
+            }
+            return r;
+        }
+    };
+    if xml && let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) {
         return with_headers(
             StatusCode::OK,
             XML,
@@ -52,7 +71,7 @@ pub fn success(reply: Reply, xml: bool, request_id: &str) -> Response<Body> {
             ack_wire::xml::render(&value).into_bytes(),
         );
     }
-    with_headers(StatusCode::OK, JSON, request_id, reply.0)
+    with_headers(StatusCode::OK, JSON, request_id, bytes)
 }
 
 pub fn failure(err: &ApiError, request_id: &str) -> Response<Body> {

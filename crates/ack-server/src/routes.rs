@@ -11,8 +11,9 @@ use ack_wire::sign::WireRequest;
 use ack_wire::{Action, ErrorCode, Method, ROUTES};
 use axum::Router;
 use axum::extract::{RawPathParams, Request, State};
+use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::any;
+use axum::routing::{any, get};
 use std::sync::Arc;
 
 /// Bodies larger than this are refused; the largest real body (CreateCluster) is a few KiB.
@@ -40,10 +41,41 @@ pub fn app(state: AppState) -> Router {
         );
     }
     router
+        // Probes for load balancers and Kubernetes: unauthenticated, outside the signed API.
+        .route(
+            "/healthz",
+            get(|| async { probe(StatusCode::OK, "ok", None) }),
+        )
+        .route(
+            "/readyz",
+            get(|State(st): State<AppState>| async move {
+                match st.store.ready().await {
+                    Ok(()) => probe(StatusCode::OK, "ready", None),
+                    Err(reason) => {
+                        probe(StatusCode::SERVICE_UNAVAILABLE, "unavailable", Some(reason))
+                    }
+                }
+            }),
+        )
         .fallback(|State(st): State<AppState>, req: Request| async move {
             handle(st, &[], None, req).await
         })
         .with_state(state)
+}
+
+/// A probe's answer: `{"status": …}`, with the reason when not ready.
+fn probe(status: StatusCode, word: &str, reason: Option<String>) -> Response {
+    let mut body = serde_json::json!({ "status": word });
+    if let Some(r) = reason {
+        body["reason"] = serde_json::Value::String(r);
+    }
+    let mut r = Response::new(axum::body::Body::from(body.to_string()));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(crate::respond::JSON),
+    );
+    r
 }
 
 async fn handle(
@@ -140,7 +172,13 @@ async fn run(
             .map_err(|_| ApiError::invalid(name, "it is not valid percent-encoded UTF-8"))?;
         params.push((name.to_string(), decoded.into_owned()));
     }
+    let last_event_id = parts
+        .headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let ctx = Ctx {
+        last_event_id,
         account,
         params,
         query,

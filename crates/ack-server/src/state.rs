@@ -23,4 +23,6 @@ pub struct AppState {
     pub clock: Clock,
     /// Wakes the task engine and interrupts its stages.
     pub signals: Arc<Signals>,
+    /// How event streams are followed (keep-alive, buffer).
+    pub stream: ack_events::StreamConfig,
 }

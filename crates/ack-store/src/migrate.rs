@@ -29,6 +29,15 @@ const POSTGRES: &[(i64, &str)] = &[
     (4, include_str!("../migrations/postgres/0004_events.sql")),
 ];
 
+/// The newest migration of this build: a database at another version is not ready for it.
+pub fn latest(backend: Backend) -> i64 {
+    let set = match backend {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => POSTGRES,
+    };
+    set.iter().map(|(v, _)| *v).max().unwrap_or(0)
+}
+
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<(), sqlx::Error> {
     let (set, begin) = match backend {
         Backend::Sqlite => (SQLITE, "BEGIN IMMEDIATE"),

@@ -33,6 +33,8 @@ pub enum Action {
     ListClusterAddonInstanceResources,
     DescribeClusterEvents,
     DescribeEvents,
+    /// Ours, in ACK's style: the live event stream (Server-Sent Events).
+    StreamEvents,
     /// Ours, in ACK's style: fleet rollouts.
     CreateAddonRollout,
     DescribeAddonRollout,
@@ -178,6 +180,7 @@ pub const ROUTES: &[Route] = &[
         "/clusters/{cluster_id}/events",
     ),
     r(A::DescribeEvents, Get, "/events"),
+    r(A::StreamEvents, Get, "/fleet/events/stream"),
     r(A::CreateAddonRollout, Post, "/fleet/rollouts"),
     r(A::ListAddonRollouts, Get, "/fleet/rollouts"),
     r(A::DescribeAddonRollout, Get, "/fleet/rollouts/{rollout_id}"),
@@ -209,7 +212,7 @@ pub const ROUTES: &[Route] = &[
 
 impl Action {
     /// Every action, so that tests can check each has a route and a name.
-    pub const ALL: [Action; 40] = [
+    pub const ALL: [Action; 41] = [
         A::CreateCluster,
         A::DescribeClusterDetail,
         A::DescribeClustersV1,
@@ -239,6 +242,7 @@ impl Action {
         A::ListClusterAddonInstanceResources,
         A::DescribeClusterEvents,
         A::DescribeEvents,
+        A::StreamEvents,
         A::CreateAddonRollout,
         A::DescribeAddonRollout,
         A::ListAddonRollouts,
@@ -284,6 +288,7 @@ impl Action {
             A::ListClusterAddonInstanceResources => "ListClusterAddonInstanceResources",
             A::DescribeClusterEvents => "DescribeClusterEvents",
             A::DescribeEvents => "DescribeEvents",
+            A::StreamEvents => "StreamEvents",
             A::CreateAddonRollout => "CreateAddonRollout",
             A::DescribeAddonRollout => "DescribeAddonRollout",
             A::ListAddonRollouts => "ListAddonRollouts",

@@ -60,7 +60,8 @@ pub async fn cluster(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
     page(st, ctx, filter).await
 }
 
-pub async fn list(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
+/// The `type` filter, if it names a type or a prefix of one.
+fn known_type(ctx: &Ctx) -> Result<Option<String>, ApiError> {
     let kind = ctx.query("type").map(str::to_string);
     if let Some(k) = &kind {
         let known = match k.strip_suffix('*') {
@@ -76,6 +77,11 @@ pub async fn list(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
             ));
         }
     }
+    Ok(kind)
+}
+
+pub async fn list(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
+    let kind = known_type(ctx)?;
     let cluster_id = ctx
         .query("cluster_id")
         .map(ack_domain::ClusterId::parse)
@@ -86,4 +92,40 @@ pub async fn list(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
         kind,
     };
     page(st, ctx, filter).await
+}
+
+/// StreamEvents: Server-Sent Events of the account, from after `Last-Event-ID` (or `after`), or
+/// from now on; filtered by `cluster_id` and `type` (a prefix ending in `*` matches several).
+pub async fn stream(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
+    let kind = known_type(ctx)?;
+    let cluster_id = ctx
+        .query("cluster_id")
+        .map(ack_domain::ClusterId::parse)
+        .transpose()?;
+    let filter = EventFilter {
+        cluster_id: cluster_id.map(|c| c.to_string()),
+        task_id: None,
+        kind,
+    };
+    let after = match ctx.last_event_id.as_deref().or(ctx.query("after")) {
+        Some(v) => v
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| {
+                ApiError::invalid("Last-Event-ID", format!("{v:?} is not an event id"))
+            })?,
+        None => st.store.last_event_id().await?,
+    };
+    let frames = ack_events::follow(
+        st.store.clone(),
+        ctx.account.clone(),
+        filter,
+        after,
+        st.stream.clone(),
+    );
+    Ok(Reply::EventStream(axum::body::Body::from_stream(
+        tokio_stream::wrappers::ReceiverStream::new(frames),
+    )))
 }

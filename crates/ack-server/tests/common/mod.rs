@@ -67,6 +67,7 @@ impl TestApp {
         )
         .spawn();
         let state = AppState {
+            stream: ack_events::StreamConfig::default(),
             store,
             catalog,
             keys: Arc::new(keys),

@@ -119,6 +119,32 @@ pub struct EventFilter {
     pub kind: Option<String>,
 }
 
+/// The `WHERE` clause of the account's events that match `f`, with its values.
+fn filtered(account: &str, f: &EventFilter) -> (String, Vec<String>) {
+    let mut where_sql = "account = $1".to_string();
+    let mut binds = vec![account.to_string()];
+    for (col, v) in [("cluster_id", &f.cluster_id), ("task_id", &f.task_id)] {
+        if let Some(v) = v {
+            binds.push(v.clone());
+            where_sql.push_str(&format!(" AND {col} = ${}", binds.len()));
+        }
+    }
+    if let Some(k) = &f.kind {
+        match k.strip_suffix('*') {
+            Some(prefix) => {
+                binds.push(prefix.to_string());
+                let n = binds.len();
+                where_sql.push_str(&format!(" AND substr(type, 1, length(${n})) = ${n}"));
+            }
+            None => {
+                binds.push(k.clone());
+                where_sql.push_str(&format!(" AND type = ${}", binds.len()));
+            }
+        }
+    }
+    (where_sql, binds)
+}
+
 impl Store {
     /// One page of the account's events, newest first, and how many match.
     pub async fn events(
@@ -128,27 +154,7 @@ impl Store {
         page_number: u32,
         page_size: u32,
     ) -> Res<(Vec<EventRecord>, u64)> {
-        let mut where_sql = "account = $1".to_string();
-        let mut binds = vec![account.to_string()];
-        for (col, v) in [("cluster_id", &f.cluster_id), ("task_id", &f.task_id)] {
-            if let Some(v) = v {
-                binds.push(v.clone());
-                where_sql.push_str(&format!(" AND {col} = ${}", binds.len()));
-            }
-        }
-        if let Some(k) = &f.kind {
-            match k.strip_suffix('*') {
-                Some(prefix) => {
-                    binds.push(prefix.to_string());
-                    let n = binds.len();
-                    where_sql.push_str(&format!(" AND substr(type, 1, length(${n})) = ${n}"));
-                }
-                None => {
-                    binds.push(k.clone());
-                    where_sql.push_str(&format!(" AND type = ${}", binds.len()));
-                }
-            }
-        }
+        let (where_sql, binds) = filtered(account, f);
         let mut count = sqlx::query_scalar(AssertSqlSafe(format!(
             "SELECT COUNT(*) FROM events WHERE {where_sql}"
         )));
@@ -173,5 +179,43 @@ impl Store {
             .map_err(unavailable)?;
         let events = rows.iter().map(event_row).collect::<Res<Vec<_>>>()?;
         Ok((events, u64::try_from(total).unwrap_or(0)))
+    }
+
+    /// The account's events after `after` that match `f`, oldest first, at most `limit` (what a
+    /// stream follows).
+    pub async fn events_after(
+        &self,
+        account: &str,
+        f: &EventFilter,
+        after: i64,
+        limit: u32,
+    ) -> Res<Vec<EventRecord>> {
+        let (where_sql, binds) = filtered(account, f);
+        let n = binds.len();
+        let mut q = sqlx::query(AssertSqlSafe(format!(
+            "SELECT * FROM events WHERE {where_sql} AND event_id > ${} ORDER BY event_id LIMIT ${}",
+            n + 1,
+            n + 2
+        )));
+        for b in binds {
+            q = q.bind(b);
+        }
+        q.bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?
+            .iter()
+            .map(event_row)
+            .collect()
+    }
+
+    /// The newest event's id (0 before any): where a stream without a resume point starts.
+    pub async fn last_event_id(&self) -> Res<i64> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT MAX(event_id) FROM events")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(id.unwrap_or(0))
     }
 }

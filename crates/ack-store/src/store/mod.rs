@@ -251,6 +251,22 @@ impl Store {
         }
     }
 
+    /// Whether the database answers and carries this build's schema (`/readyz`); the reason if not.
+    pub async fn ready(&self) -> Result<(), String> {
+        let v: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| format!("the database does not answer: {e}"))?;
+        let want = migrate::latest(self.backend);
+        match v {
+            Some(v) if v >= want => Ok(()),
+            v => Err(format!(
+                "the database is at schema version {} of {want}",
+                v.unwrap_or(0)
+            )),
+        }
+    }
+
     /// Closes every connection, so SQLite folds its WAL back into the database file.
     pub async fn close(&self) {
         self.pool.close().await;
