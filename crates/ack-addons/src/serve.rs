@@ -61,6 +61,10 @@ pub struct ServeArgs {
     max_concurrent_tasks: usize,
     /// Clusters whose add-on status is kept in memory for the status calls (SQLite only; about
     /// 1.2 KB each; 0 turns the cache off).
+    /// A failed webhook delivery is first retried after this long, then twice as long each time
+    /// (up to ten minutes).
+    #[arg(long, env = "ACK_ADDONS_WEBHOOK_RETRY_BASE", default_value = "1s", value_parser = humantime::parse_duration)]
+    webhook_retry_base: Duration,
     /// An event stream with nothing to send gets a comment this often (idle proxies keep it open).
     #[arg(long, env = "ACK_ADDONS_STREAM_KEEP_ALIVE", default_value = "15s", value_parser = humantime::parse_duration)]
     stream_keep_alive: Duration,
@@ -132,6 +136,10 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
             .release_rollout_leases()
             .await
             .map_err(|e| e.to_string())?;
+        store
+            .release_webhook_leases()
+            .await
+            .map_err(|e| e.to_string())?;
     }
     let signals = Arc::new(Signals::default());
     let catalog = Arc::new(catalog);
@@ -157,6 +165,16 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         DriverConfig {
             lease: args.task_lease,
             tick: Duration::from_millis(200),
+        },
+    )
+    .spawn();
+    ack_events::Deliverer::new(
+        store.clone(),
+        ack_events::WebhookConfig {
+            lease: args.task_lease,
+            tick: Duration::from_millis(200),
+            retry_base: args.webhook_retry_base,
+            timeout: Duration::from_secs(10),
         },
     )
     .spawn();

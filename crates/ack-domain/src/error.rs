@@ -30,6 +30,8 @@ pub enum DomainError {
         state: String,
         action: String,
     },
+    #[error("webhook {0} not found")]
+    WebhookNotFound(String),
     #[error("rollout {0} not found")]
     RolloutNotFound(String),
     #[error("rollout {rollout} is {state}: it cannot be {action}")]

@@ -14,6 +14,7 @@ pub mod status;
 pub mod tag;
 pub mod task;
 pub mod version;
+pub mod webhook;
 
 pub use catalog::{Catalog, CatalogAddon, CatalogVersion};
 pub use clock::Clock;

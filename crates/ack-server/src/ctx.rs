@@ -15,7 +15,7 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    fn param(&self, name: &str) -> &str {
+    pub fn param(&self, name: &str) -> &str {
         self.params
             .iter()
             .find(|(n, _)| *n == name)
@@ -68,6 +68,13 @@ impl Ctx {
                 )),
             },
         }
+    }
+
+    /// `page_number` (from 1) and `page_size` (1 to `max_size`, `default_size` when absent).
+    pub fn page(&self, default_size: u32, max_size: u32) -> Result<(u32, u32), ApiError> {
+        let page_size = self.query_u32("page_size", default_size, 1, max_size)?;
+        let page_number = self.query_u32("page_number", 1, 1, 1_000_000)?;
+        Ok((page_number, page_size))
     }
 
     /// A JSON array of strings in one query parameter (`componentIds=["a","b"]`).

@@ -39,6 +39,7 @@ impl From<DomainError> for ApiError {
             DomainError::AddonBusy { .. } => ErrorCode::AddonTaskInProgress,
             DomainError::TaskState { .. } => ErrorCode::ErrorTaskState,
             DomainError::RolloutNotFound(_) => ErrorCode::ErrorRolloutNotFound,
+            DomainError::WebhookNotFound(_) => ErrorCode::ErrorWebhookNotFound,
             DomainError::RolloutState { .. } => ErrorCode::ErrorRolloutState,
             DomainError::RolloutBusy { .. } => ErrorCode::RolloutInProgress,
             DomainError::Unavailable(_) => ErrorCode::ServiceUnavailable,

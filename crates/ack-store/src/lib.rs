@@ -15,6 +15,7 @@ pub use store::fleet::{FleetCounts, FleetFilter, FleetGroup};
 pub use store::rollouts::CandidateRow;
 pub use store::stages::StageDone;
 pub use store::tasks::TaskStart;
+pub use store::webhooks::{Attempt, DeliveryRecord, WebhookRecord};
 pub use store::{Backend, ImportSession, Store};
 
 /// An access key as stored.

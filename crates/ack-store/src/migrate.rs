@@ -15,6 +15,7 @@ const SQLITE: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0003_rollback_rollouts.sql"),
     ),
     (4, include_str!("../migrations/sqlite/0004_events.sql")),
+    (5, include_str!("../migrations/sqlite/0005_webhooks.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -27,6 +28,7 @@ const POSTGRES: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0003_rollback_rollouts.sql"),
     ),
     (4, include_str!("../migrations/postgres/0004_events.sql")),
+    (5, include_str!("../migrations/postgres/0005_webhooks.sql")),
 ];
 
 /// The newest migration of this build: a database at another version is not ready for it.

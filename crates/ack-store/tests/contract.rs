@@ -19,6 +19,8 @@ mod events;
 mod rollouts;
 #[path = "contract/tags.rs"]
 mod tags;
+#[path = "contract/webhooks.rs"]
+mod webhooks;
 
 fn cluster(id: &str, account: &str, name: &str, t: i64) -> Cluster {
     Cluster {
@@ -750,6 +752,7 @@ async fn sqlite_store_contract() {
     tags::suite(&reopened).await;
     rollouts::suite(&reopened).await;
     events::suite(&reopened).await;
+    webhooks::suite(&reopened).await;
 }
 
 /// A fresh database on the PostgreSQL server at `ACK_ADDONS_PG_URL` (default: the local one with
@@ -803,6 +806,7 @@ async fn postgres_store_contract() {
     tags::suite(&reopened).await;
     rollouts::suite(&reopened).await;
     events::suite(&reopened).await;
+    webhooks::suite(&reopened).await;
     reopened.close().await;
     drop_postgres(&url).await;
 }

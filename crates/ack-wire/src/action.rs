@@ -35,6 +35,10 @@ pub enum Action {
     DescribeEvents,
     /// Ours, in ACK's style: the live event stream (Server-Sent Events).
     StreamEvents,
+    CreateWebhook,
+    ListWebhooks,
+    DeleteWebhook,
+    DescribeWebhookDeliveries,
     /// Ours, in ACK's style: fleet rollouts.
     CreateAddonRollout,
     DescribeAddonRollout,
@@ -181,6 +185,14 @@ pub const ROUTES: &[Route] = &[
     ),
     r(A::DescribeEvents, Get, "/events"),
     r(A::StreamEvents, Get, "/fleet/events/stream"),
+    r(A::CreateWebhook, Post, "/fleet/webhooks"),
+    r(A::ListWebhooks, Get, "/fleet/webhooks"),
+    r(A::DeleteWebhook, Delete, "/fleet/webhooks/{webhook_id}"),
+    r(
+        A::DescribeWebhookDeliveries,
+        Get,
+        "/fleet/webhooks/{webhook_id}/deliveries",
+    ),
     r(A::CreateAddonRollout, Post, "/fleet/rollouts"),
     r(A::ListAddonRollouts, Get, "/fleet/rollouts"),
     r(A::DescribeAddonRollout, Get, "/fleet/rollouts/{rollout_id}"),
@@ -212,7 +224,7 @@ pub const ROUTES: &[Route] = &[
 
 impl Action {
     /// Every action, so that tests can check each has a route and a name.
-    pub const ALL: [Action; 41] = [
+    pub const ALL: [Action; 45] = [
         A::CreateCluster,
         A::DescribeClusterDetail,
         A::DescribeClustersV1,
@@ -243,6 +255,10 @@ impl Action {
         A::DescribeClusterEvents,
         A::DescribeEvents,
         A::StreamEvents,
+        A::CreateWebhook,
+        A::ListWebhooks,
+        A::DeleteWebhook,
+        A::DescribeWebhookDeliveries,
         A::CreateAddonRollout,
         A::DescribeAddonRollout,
         A::ListAddonRollouts,
@@ -289,6 +305,10 @@ impl Action {
             A::DescribeClusterEvents => "DescribeClusterEvents",
             A::DescribeEvents => "DescribeEvents",
             A::StreamEvents => "StreamEvents",
+            A::CreateWebhook => "CreateWebhook",
+            A::ListWebhooks => "ListWebhooks",
+            A::DeleteWebhook => "DeleteWebhook",
+            A::DescribeWebhookDeliveries => "DescribeWebhookDeliveries",
             A::CreateAddonRollout => "CreateAddonRollout",
             A::DescribeAddonRollout => "DescribeAddonRollout",
             A::ListAddonRollouts => "ListAddonRollouts",

@@ -12,6 +12,7 @@ pub enum ErrorCode {
     AddonTaskInProgress,
     ErrorTaskState,
     ErrorRolloutNotFound,
+    ErrorWebhookNotFound,
     ErrorRolloutState,
     RolloutInProgress,
     IncompleteSignature,
@@ -38,6 +39,7 @@ impl ErrorCode {
             Self::AddonTaskInProgress => "AddonTaskInProgress",
             Self::ErrorTaskState => "ErrorTaskState",
             Self::ErrorRolloutNotFound => "ErrorRolloutNotFound",
+            Self::ErrorWebhookNotFound => "ErrorWebhookNotFound",
             Self::ErrorRolloutState => "ErrorRolloutState",
             Self::RolloutInProgress => "RolloutInProgress",
             Self::IncompleteSignature => "IncompleteSignature",
@@ -69,6 +71,7 @@ impl ErrorCode {
             | Self::AddonNotFound
             | Self::ErrorTaskNotFound
             | Self::ErrorRolloutNotFound
+            | Self::ErrorWebhookNotFound
             | Self::InvalidAccessKeyIdNotFound
             | Self::NotFound => 404,
             Self::MethodNotAllowed => 405,

@@ -55,6 +55,11 @@ pub fn rfc3339_or_zero(epoch_secs: Option<i64>) -> String {
     epoch_secs.map_or_else(|| ZERO_TIME.to_string(), rfc3339)
 }
 
+/// RFC 3339 of a time kept in Unix milliseconds (rollouts, webhooks), or the zero time.
+pub fn rfc3339_ms_or_zero(epoch_ms: Option<i64>) -> String {
+    rfc3339_or_zero(epoch_ms.map(|ms| ms.div_euclid(1000)))
+}
+
 /// `YYYY-MM-DD HH:mm:ss`, as DescribeTaskInfo shows stage times.
 pub fn stage_time(epoch_secs: i64) -> String {
     let mut s = rfc3339(epoch_secs);

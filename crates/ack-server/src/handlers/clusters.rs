@@ -181,8 +181,7 @@ pub async fn list(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
         region_id: owned(&["region_id"]),
         cluster_id: owned(&["cluster_id"]),
     };
-    let page_size = ctx.query_u32("page_size", 10, 1, 100)?;
-    let page_number = ctx.query_u32("page_number", 1, 1, 1_000_000)?;
+    let (page_number, page_size) = ctx.page(10, 100)?;
     let (mut clusters, total) = st
         .store
         .list_clusters(&ctx.account, &filter, page_number, page_size)

@@ -31,8 +31,7 @@ fn entry(e: EventRecord) -> EventEntry {
 }
 
 async fn page(st: &AppState, ctx: &Ctx, filter: EventFilter) -> Result<Reply, ApiError> {
-    let page_size = ctx.query_u32("page_size", 50, 1, 100)?;
-    let page_number = ctx.query_u32("page_number", 1, 1, 1_000_000)?;
+    let (page_number, page_size) = ctx.page(50, 100)?;
     let (events, total) = st
         .store
         .events(&ctx.account, &filter, page_number, page_size)

@@ -12,6 +12,7 @@ mod rollouts;
 mod status;
 mod tags;
 mod tasks;
+mod webhooks;
 
 use crate::ctx::Ctx;
 use crate::error::ApiError;
@@ -52,6 +53,10 @@ pub async fn dispatch(st: &AppState, action: Action, ctx: &Ctx) -> Result<Reply,
         Action::DescribeClusterEvents => events::cluster(st, ctx).await,
         Action::DescribeEvents => events::list(st, ctx).await,
         Action::StreamEvents => events::stream(st, ctx).await,
+        Action::CreateWebhook => webhooks::create(st, ctx).await,
+        Action::ListWebhooks => webhooks::list(st, ctx).await,
+        Action::DeleteWebhook => webhooks::delete(st, ctx).await,
+        Action::DescribeWebhookDeliveries => webhooks::deliveries(st, ctx).await,
         Action::CreateAddonRollout => rollouts::create(st, ctx).await,
         Action::DescribeAddonRollout => rollouts::describe(st, ctx).await,
         Action::ListAddonRollouts => rollouts::list(st, ctx).await,

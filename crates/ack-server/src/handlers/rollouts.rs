@@ -14,11 +14,7 @@ use ack_wire::dto::{
     PageInfo, RolloutCounts, RolloutCreated, RolloutError, RolloutInfo, RolloutMember,
     RolloutMembersPage, RolloutWave, RolloutsPage,
 };
-use ack_wire::time::{ZERO_TIME, rfc3339};
-
-fn time(ms: Option<i64>) -> String {
-    ms.map_or_else(|| ZERO_TIME.to_string(), |ms| rfc3339(ms / 1000))
-}
+use ack_wire::time::rfc3339_ms_or_zero;
 
 fn info(r: &RolloutRecord, waves: Option<&[WaveRecord]>, c: &Counts) -> RolloutInfo {
     RolloutInfo {
@@ -27,9 +23,9 @@ fn info(r: &RolloutRecord, waves: Option<&[WaveRecord]>, c: &Counts) -> RolloutI
         version: r.version.clone(),
         config: r.config.clone().unwrap_or_default(),
         state: r.state.as_str().into(),
-        created: time(Some(r.created_ms)),
-        updated: time(Some(r.updated_ms)),
-        finished: time(r.finished_ms),
+        created: rfc3339_ms_or_zero(Some(r.created_ms)),
+        updated: rfc3339_ms_or_zero(Some(r.updated_ms)),
+        finished: rfc3339_ms_or_zero(r.finished_ms),
         selector: serde_json::to_value(&r.selector).unwrap_or_default(),
         strategy: serde_json::to_value(&r.strategy).unwrap_or_default(),
         current_wave: i64::try_from(r.current_wave).unwrap_or(0),
@@ -39,8 +35,8 @@ fn info(r: &RolloutRecord, waves: Option<&[WaveRecord]>, c: &Counts) -> RolloutI
                     index: i64::try_from(w.index).unwrap_or(0),
                     size: i64::try_from(w.size).unwrap_or(0),
                     state: w.state.as_str().into(),
-                    started: time(w.started_ms),
-                    finished: time(w.finished_ms),
+                    started: rfc3339_ms_or_zero(w.started_ms),
+                    finished: rfc3339_ms_or_zero(w.finished_ms),
                 })
                 .collect()
         }),
@@ -145,8 +141,7 @@ pub async fn describe(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
 }
 
 pub async fn list(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
-    let page_size = ctx.query_u32("page_size", 10, 1, 100)?;
-    let page_number = ctx.query_u32("page_number", 1, 1, 1_000_000)?;
+    let (page_number, page_size) = ctx.page(10, 100)?;
     let state = ctx
         .query("state")
         .map(|s| {
@@ -177,8 +172,7 @@ pub async fn list(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
 
 pub async fn clusters(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
     let id = ctx.rollout_id()?;
-    let page_size = ctx.query_u32("page_size", 100, 1, 1000)?;
-    let page_number = ctx.query_u32("page_number", 1, 1, 1_000_000)?;
+    let (page_number, page_size) = ctx.page(100, 1000)?;
     let state = ctx
         .query("state")
         .map(|s| {

@@ -88,8 +88,7 @@ pub async fn describe(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
 pub async fn list(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
     let cluster = ctx.cluster_id()?;
     st.store.cluster(&ctx.account, &cluster).await?;
-    let page_size = ctx.query_u32("page_size", 10, 1, 100)?;
-    let page_number = ctx.query_u32("page_number", 1, 1, 1_000_000)?;
+    let (page_number, page_size) = ctx.page(10, 100)?;
     let (tasks, total) = st
         .store
         .list_tasks(&ctx.account, &cluster, page_number, page_size)

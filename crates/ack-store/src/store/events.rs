@@ -218,4 +218,16 @@ impl Store {
             .map_err(unavailable)?;
         Ok(id.unwrap_or(0))
     }
+
+    /// One event by its id, whatever its account (the deliverer read its id from its webhook).
+    pub(crate) async fn event_by_id(&self, id: i64) -> Res<Option<EventRecord>> {
+        sqlx::query("SELECT * FROM events WHERE event_id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?
+            .as_ref()
+            .map(event_row)
+            .transpose()
+    }
 }

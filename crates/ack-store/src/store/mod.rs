@@ -15,6 +15,7 @@ pub mod stages;
 mod tags;
 pub mod tasks;
 mod warm;
+pub mod webhooks;
 
 use crate::cache::{Lookup, StatusCache};
 use crate::{ClusterAddons, ClusterFilter, StoredKey, migrate, rows, unavailable};

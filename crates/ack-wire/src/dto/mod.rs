@@ -8,6 +8,7 @@ mod fleet;
 mod rollouts;
 mod status;
 mod tasks;
+mod webhooks;
 
 pub use addons::*;
 pub use clusters::*;
@@ -16,6 +17,7 @@ pub use fleet::*;
 pub use rollouts::*;
 pub use status::*;
 pub use tasks::*;
+pub use webhooks::*;
 
 use serde::Serialize;
 
