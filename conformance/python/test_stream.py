@@ -116,3 +116,15 @@ def test_probes_answer_without_a_signature(srv):
     for path, want in (("/healthz", "ok"), ("/readyz", "ready")):
         with urllib.request.urlopen(f"http://{srv.endpoint}{path}", timeout=5) as r:
             assert r.status == 200 and json.loads(r.read())["status"] == want
+
+
+def test_the_openapi_document_is_valid_and_lists_every_route(srv):
+    from openapi_spec_validator import validate
+    with urllib.request.urlopen(f"http://{srv.endpoint}/openapi.json", timeout=5) as r:
+        doc = json.loads(r.read())
+    validate(doc)
+    ops = {op["operationId"] for p in doc["paths"].values() for op in p.values()}
+    for action in ("DescribeClusterAddonsUpgradeStatus", "CreateAddonRollout", "StreamEvents", "CreateWebhook",
+                   "DescribeClusterEvents", "ModifyClusterTags", "DescribeFleetAddons", "InjectFault"):
+        assert action in ops
+    assert doc["paths"]["/clusters/{cluster_id}/components/upgradestatus"]["get"]["parameters"][0]["name"] == "cluster_id"

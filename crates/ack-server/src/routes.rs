@@ -47,6 +47,18 @@ pub fn app(state: AppState) -> Router {
             get(|| async { probe(StatusCode::OK, "ok", None) }),
         )
         .route(
+            "/openapi.json",
+            get(|| async {
+                let doc = ack_wire::openapi::document().to_string();
+                let mut r = Response::new(axum::body::Body::from(doc));
+                r.headers_mut().insert(
+                    axum::http::header::CONTENT_TYPE,
+                    axum::http::HeaderValue::from_static(crate::respond::JSON),
+                );
+                r
+            }),
+        )
+        .route(
             "/readyz",
             get(|State(st): State<AppState>| async move {
                 match st.store.ready().await {

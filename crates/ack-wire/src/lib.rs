@@ -4,6 +4,7 @@
 pub mod action;
 pub mod dto;
 pub mod error_code;
+pub mod openapi;
 pub mod sign;
 pub mod time;
 pub mod xml;
