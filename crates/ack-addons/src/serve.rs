@@ -190,6 +190,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         auth,
         clock,
         signals,
+        metrics: Default::default(),
         stream: ack_events::StreamConfig {
             keep_alive: args.stream_keep_alive,
             ..ack_events::StreamConfig::default()

@@ -86,6 +86,15 @@ impl NonceCache {
         }
     }
 
+    /// Nonces kept in memory now (those of the last 15 minutes).
+    pub fn kept(&self) -> usize {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .set
+            .len()
+    }
+
     /// Records the nonce; false when it was already seen within the window.
     pub fn first_use(&self, nonce: &str, now: i64) -> bool {
         let h = self.keys.hash_one(nonce);

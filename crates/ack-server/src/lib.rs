@@ -5,6 +5,7 @@ mod auth;
 mod ctx;
 mod error;
 mod handlers;
+pub mod metrics;
 mod respond;
 mod routes;
 mod state;

@@ -47,6 +47,26 @@ pub fn app(state: AppState) -> Router {
             get(|| async { probe(StatusCode::OK, "ok", None) }),
         )
         .route(
+            "/metrics",
+            get(|State(st): State<AppState>| async move {
+                match crate::metrics::render(&st).await {
+                    Ok(text) => {
+                        let mut r = Response::new(axum::body::Body::from(text));
+                        r.headers_mut().insert(
+                            axum::http::header::CONTENT_TYPE,
+                            axum::http::HeaderValue::from_static(
+                                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                            ),
+                        );
+                        r
+                    }
+                    Err(reason) => {
+                        probe(StatusCode::SERVICE_UNAVAILABLE, "unavailable", Some(reason))
+                    }
+                }
+            }),
+        )
+        .route(
             "/openapi.json",
             get(|| async {
                 let doc = ack_wire::openapi::document().to_string();
@@ -106,7 +126,16 @@ async fn handle(
                 .windows(3)
                 .any(|w| w.eq_ignore_ascii_case(b"xml"))
         });
-    match run(&st, methods, raw, req, &request_id).await {
+    let started = std::time::Instant::now();
+    let mut action = None;
+    let result = run(&st, methods, raw, req, &request_id, &mut action).await;
+    let name = action.map_or("unknown", Action::name);
+    st.metrics.observe(
+        name,
+        result.as_ref().err().map_or("", |e| e.code.as_str()),
+        started.elapsed().as_secs_f64(),
+    );
+    match result {
         Ok(reply) => success(reply, xml, &request_id),
         Err(e) => {
             tracing::debug!(code = e.code.as_str(), message = %e.message, "request refused");
@@ -121,6 +150,8 @@ async fn run(
     raw: Option<RawPathParams>,
     req: Request,
     request_id: &str,
+    // Set once the action is known, for the request metrics.
+    known: &mut Option<Action>,
 ) -> Result<Reply, ApiError> {
     let (parts, body) = req.into_parts();
     let Some(raw) = raw else {
@@ -143,6 +174,7 @@ async fn run(
                 format!("{} is not allowed on {}", parts.method, parts.uri.path()),
             )
         })?;
+    *known = Some(action);
     let body = axum::body::to_bytes(body, MAX_BODY)
         .await
         .map_err(|_| ApiError::invalid("body", "it is unreadable or larger than 4 MiB"))?;

@@ -25,4 +25,6 @@ pub struct AppState {
     pub signals: Arc<Signals>,
     /// How event streams are followed (keep-alive, buffer).
     pub stream: ack_events::StreamConfig,
+    /// Request counters and latencies for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }

@@ -12,6 +12,7 @@ pub use store::drive::MemberTask;
 pub use store::events::EventFilter;
 pub use store::finish::FinishGuard;
 pub use store::fleet::{FleetCounts, FleetFilter, FleetGroup};
+pub use store::metrics::{StoreCounts, cache_hits_misses, store_errors};
 pub use store::rollouts::CandidateRow;
 pub use store::stages::StageDone;
 pub use store::tasks::TaskStart;
@@ -78,6 +79,7 @@ impl ClusterAddons {
 
 fn unavailable(e: sqlx::Error) -> ack_domain::DomainError {
     tracing::error!(error = %e, "store error");
+    store::metrics::count_error();
     // Connection trouble (the database is away or restarting) is temporary: 503, retry.
     let connection_class = |code: &str| code.starts_with("08") || code.starts_with("57P");
     match e {

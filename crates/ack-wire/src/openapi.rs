@@ -14,6 +14,7 @@ pub const PROBES: &[(&str, &str)] = &[
         "200 when the database answers and is migrated, 503 with the reason otherwise",
     ),
     ("/openapi.json", "this document"),
+    ("/metrics", "Prometheus metrics (OpenMetrics text)"),
 ];
 
 fn tag(a: Action, path: &str) -> &'static str {

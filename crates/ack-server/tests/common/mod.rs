@@ -68,6 +68,7 @@ impl TestApp {
         .spawn();
         let state = AppState {
             stream: ack_events::StreamConfig::default(),
+            metrics: Default::default(),
             store,
             catalog,
             keys: Arc::new(keys),

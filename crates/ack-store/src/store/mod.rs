@@ -9,6 +9,7 @@ pub mod events;
 mod faults;
 pub mod finish;
 pub mod fleet;
+pub mod metrics;
 mod rollout_rows;
 pub mod rollouts;
 pub mod stages;
@@ -365,10 +366,14 @@ impl Store {
             return Ok(f(&ca.snapshot()));
         };
         let (ticket, f) = match cache.lookup(account, id.as_str(), only, f) {
-            Lookup::Hit(Some(r)) => return Ok(r),
+            Lookup::Hit(Some(r)) => {
+                metrics::count_cache(true);
+                return Ok(r);
+            }
             Lookup::Hit(None) => return Err(DomainError::ClusterNotFound(id.to_string())),
             Lookup::Miss(ticket, f) => (ticket, f),
         };
+        metrics::count_cache(false);
         let ca = self.cluster_addons(account, id).await?;
         let snap = ca.snapshot();
         cache.store(ticket, id.as_str(), account, &snap);

@@ -1,0 +1,70 @@
+"""/metrics scraped by a real Prometheus (Debian's `prometheus`), answering PromQL through its
+HTTP API: request counts by action and code, tasks ended by type and state."""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+from alibabacloud_tea_openapi.exceptions import ClientException
+
+from conftest import new_cluster
+
+PROMETHEUS = shutil.which("prometheus")
+pytestmark = pytest.mark.skipif(not PROMETHEUS and os.environ.get("CI") != "true",
+                                reason="needs Debian's prometheus (CI installs it)")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def query(port, promql):
+    url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": promql})
+    with urllib.request.urlopen(url, timeout=5) as r:
+        body = json.loads(r.read())
+    assert body["status"] == "success", body
+    return [float(x["value"][1]) for x in body["data"]["result"]]
+
+
+def test_prometheus_scrapes_the_metrics(server, tea_v3, tmp_path):
+    assert PROMETHEUS, "CI=true: prometheus must be installed"
+    new_cluster(tea_v3, name="metrics")
+    with pytest.raises(ClientException):
+        tea_v3.describe_cluster_detail("cnosuchcluster")
+    with urllib.request.urlopen(f"http://{server.endpoint}/metrics", timeout=5) as r:
+        text = r.read().decode()
+    assert 'ack_requests_total{action="CreateCluster",code="OK"}' in text
+    assert "ack_request_duration_seconds_bucket" in text and "ack_tasks_running" in text
+    port = free_port()
+    (tmp_path / "prometheus.yml").write_text(
+        "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: ack\n"
+        f"    static_configs:\n      - targets: ['{server.endpoint}']\n")
+    prom = subprocess.Popen([PROMETHEUS, f"--config.file={tmp_path / 'prometheus.yml'}",
+                             f"--storage.tsdb.path={tmp_path / 'tsdb'}", f"--web.listen-address=127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                created = query(port, 'ack_requests_total{action="CreateCluster",code="OK"}')
+                refused = query(port, 'ack_requests_total{action="DescribeClusterDetail",code="ErrorClusterNotFound"}')
+                ended = query(port, 'sum(ack_tasks_ended_total{type="cluster_create",state="success"})')
+                up = query(port, 'up{job="ack"}')
+                if created and refused and ended and up:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "Prometheus never saw the series"
+            time.sleep(0.5)
+        assert up == [1.0]
+        assert created[0] >= 1 and refused[0] >= 1 and ended[0] >= 1
+    finally:
+        prom.terminate()
+        prom.wait(timeout=10)
