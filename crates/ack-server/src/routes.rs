@@ -127,13 +127,22 @@ async fn handle(
                 .any(|w| w.eq_ignore_ascii_case(b"xml"))
         });
     let started = std::time::Instant::now();
-    let mut action = None;
-    let result = run(&st, methods, raw, req, &request_id, &mut action).await;
-    let name = action.map_or("unknown", Action::name);
-    st.metrics.observe(
-        name,
-        result.as_ref().err().map_or("", |e| e.code.as_str()),
-        started.elapsed().as_secs_f64(),
+    let mut facts = Facts::default();
+    let result = run(&st, methods, raw, req, &request_id, &mut facts).await;
+    let name = facts.action.map_or("unknown", Action::name);
+    let code = result.as_ref().err().map_or("", |e| e.code.as_str());
+    let seconds = started.elapsed().as_secs_f64();
+    st.metrics.observe(name, code, seconds);
+    // One line per request; never a secret or a signature (only the account is named).
+    tracing::info!(
+        target: "ack_addons::request",
+        action = name,
+        request_id = %request_id,
+        account = facts.account.as_deref().unwrap_or(""),
+        code = if code.is_empty() { "OK" } else { code },
+        status = result.as_ref().err().map_or(200, |e| e.code.status()),
+        latency_ms = seconds * 1000.0,
+        "request"
     );
     match result {
         Ok(reply) => success(reply, xml, &request_id),
@@ -144,14 +153,21 @@ async fn handle(
     }
 }
 
+/// What a request's log line names.
+#[derive(Default)]
+struct Facts {
+    action: Option<Action>,
+    account: Option<String>,
+}
+
 async fn run(
     st: &AppState,
     methods: &[(Method, Action)],
     raw: Option<RawPathParams>,
     req: Request,
     request_id: &str,
-    // Set once the action is known, for the request metrics.
-    known: &mut Option<Action>,
+    // What the request's log line and metrics name, as soon as each is known.
+    facts: &mut Facts,
 ) -> Result<Reply, ApiError> {
     let (parts, body) = req.into_parts();
     let Some(raw) = raw else {
@@ -174,7 +190,7 @@ async fn run(
                 format!("{} is not allowed on {}", parts.method, parts.uri.path()),
             )
         })?;
-    *known = Some(action);
+    facts.action = Some(action);
     let body = axum::body::to_bytes(body, MAX_BODY)
         .await
         .map_err(|_| ApiError::invalid("body", "it is unreadable or larger than 4 MiB"))?;
@@ -209,6 +225,7 @@ async fn run(
         body: &body,
     };
     let account = authenticate(st, &wire).await?;
+    facts.account = Some(account.clone());
     let mut params = Vec::new();
     for (name, value) in &raw {
         let decoded = percent_encoding::percent_decode_str(value)
