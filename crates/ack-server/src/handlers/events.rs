@@ -79,33 +79,28 @@ fn known_type(ctx: &Ctx) -> Result<Option<String>, ApiError> {
     Ok(kind)
 }
 
-pub async fn list(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
-    let kind = known_type(ctx)?;
+/// DescribeEvents' and StreamEvents' filters: `cluster_id` and `type`.
+fn account_filter(ctx: &Ctx) -> Result<EventFilter, ApiError> {
     let cluster_id = ctx
         .query("cluster_id")
         .map(ack_domain::ClusterId::parse)
         .transpose()?;
-    let filter = EventFilter {
+    Ok(EventFilter {
         cluster_id: cluster_id.map(|c| c.to_string()),
         task_id: None,
-        kind,
-    };
+        kind: known_type(ctx)?,
+    })
+}
+
+pub async fn list(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
+    let filter = account_filter(ctx)?;
     page(st, ctx, filter).await
 }
 
 /// StreamEvents: Server-Sent Events of the account, from after `Last-Event-ID` (or `after`), or
 /// from now on; filtered by `cluster_id` and `type` (a prefix ending in `*` matches several).
 pub async fn stream(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
-    let kind = known_type(ctx)?;
-    let cluster_id = ctx
-        .query("cluster_id")
-        .map(ack_domain::ClusterId::parse)
-        .transpose()?;
-    let filter = EventFilter {
-        cluster_id: cluster_id.map(|c| c.to_string()),
-        task_id: None,
-        kind,
-    };
+    let filter = account_filter(ctx)?;
     let after = match ctx.last_event_id.as_deref().or(ctx.query("after")) {
         Some(v) => v
             .trim()

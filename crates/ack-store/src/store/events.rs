@@ -155,30 +155,18 @@ impl Store {
         page_size: u32,
     ) -> Res<(Vec<EventRecord>, u64)> {
         let (where_sql, binds) = filtered(account, f);
-        let mut count = sqlx::query_scalar(AssertSqlSafe(format!(
-            "SELECT COUNT(*) FROM events WHERE {where_sql}"
-        )));
-        for b in &binds {
-            count = count.bind(b.clone());
-        }
-        let total: i64 = count.fetch_one(&self.pool).await.map_err(unavailable)?;
-        let n = binds.len();
-        let mut page = sqlx::query(AssertSqlSafe(format!(
-            "SELECT * FROM events WHERE {where_sql} ORDER BY event_id DESC LIMIT ${} OFFSET ${}",
-            n + 1,
-            n + 2
-        )));
-        for b in binds {
-            page = page.bind(b);
-        }
-        let rows = page
-            .bind(i64::from(page_size))
-            .bind(i64::from(page_number.saturating_sub(1)) * i64::from(page_size))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(unavailable)?;
+        let (rows, total) = self
+            .page_of(
+                "events",
+                &where_sql,
+                binds,
+                "event_id DESC",
+                page_number,
+                page_size,
+            )
+            .await?;
         let events = rows.iter().map(event_row).collect::<Res<Vec<_>>>()?;
-        Ok((events, u64::try_from(total).unwrap_or(0)))
+        Ok((events, total))
     }
 
     /// The account's events after `after` that match `f`, oldest first, at most `limit` (what a

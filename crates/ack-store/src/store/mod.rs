@@ -389,33 +389,54 @@ impl Store {
         page_size: u32,
     ) -> Res<(Vec<Cluster>, u64)> {
         let (where_sql, binds) = filtered(account, f);
+        let (rows, total) = self
+            .page_of(
+                "clusters",
+                &where_sql,
+                binds,
+                "created_at, cluster_id",
+                page_number,
+                page_size,
+            )
+            .await?;
+        let clusters = rows.iter().map(rows::cluster).collect::<Res<Vec<_>>>()?;
+        Ok((clusters, total))
+    }
+
+    /// One page of `table`'s rows that match `where_sql` (with `binds` as `$1…`), in `order`,
+    /// and how many match in all: the shape of every listing call.
+    pub(crate) async fn page_of(
+        &self,
+        table: &str,
+        where_sql: &str,
+        binds: Vec<String>,
+        order: &str,
+        page_number: u32,
+        page_size: u32,
+    ) -> Res<(Vec<sqlx::any::AnyRow>, u64)> {
         let mut count = sqlx::query_scalar(AssertSqlSafe(format!(
-            "SELECT COUNT(*) FROM clusters WHERE {where_sql}"
+            "SELECT COUNT(*) FROM {table} WHERE {where_sql}"
         )));
         for b in &binds {
             count = count.bind(b.clone());
         }
         let total: i64 = count.fetch_one(&self.pool).await.map_err(unavailable)?;
         let n = binds.len();
-        let sql = format!(
-            "SELECT * FROM clusters WHERE {where_sql} ORDER BY created_at, cluster_id LIMIT ${} OFFSET ${}",
+        let mut page = sqlx::query(AssertSqlSafe(format!(
+            "SELECT * FROM {table} WHERE {where_sql} ORDER BY {order} LIMIT ${} OFFSET ${}",
             n + 1,
             n + 2
-        );
-        let mut page = sqlx::query(AssertSqlSafe(sql));
+        )));
         for b in binds {
             page = page.bind(b);
         }
-        let clusters = page
+        let rows = page
             .bind(i64::from(page_size))
             .bind(i64::from(page_number.saturating_sub(1)) * i64::from(page_size))
             .fetch_all(&self.pool)
             .await
-            .map_err(unavailable)?
-            .iter()
-            .map(rows::cluster)
-            .collect::<Res<Vec<_>>>()?;
-        Ok((clusters, u64::try_from(total).unwrap_or(0)))
+            .map_err(unavailable)?;
+        Ok((rows, u64::try_from(total).unwrap_or(0)))
     }
 
     /// Bulk load for `ack-addons import`: everything added to the returned session lands at

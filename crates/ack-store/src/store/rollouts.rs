@@ -246,35 +246,23 @@ impl Store {
             binds.push(s.as_str().to_string());
             where_sql.push_str(&format!(" AND state = ${}", binds.len()));
         }
-        let mut count = sqlx::query_scalar(AssertSqlSafe(format!(
-            "SELECT COUNT(*) FROM rollouts WHERE {where_sql}"
-        )));
-        for b in &binds {
-            count = count.bind(b.clone());
-        }
-        let total: i64 = count.fetch_one(&self.pool).await.map_err(unavailable)?;
-        let n = binds.len();
-        let mut page = sqlx::query(AssertSqlSafe(format!(
-            "SELECT * FROM rollouts WHERE {where_sql} ORDER BY created_ms DESC, seq DESC LIMIT ${} OFFSET ${}",
-            n + 1,
-            n + 2
-        )));
-        for b in binds {
-            page = page.bind(b);
-        }
-        let rows = page
-            .bind(i64::from(page_size))
-            .bind(i64::from(page_number.saturating_sub(1)) * i64::from(page_size))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(unavailable)?;
+        let (rows, total) = self
+            .page_of(
+                "rollouts",
+                &where_sql,
+                binds,
+                "created_ms DESC, seq DESC",
+                page_number,
+                page_size,
+            )
+            .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let r = rollout_row(row)?;
             let counts = self.rollout_counts(&r.id).await?;
             out.push((r, counts));
         }
-        Ok((out, u64::try_from(total).unwrap_or(0)))
+        Ok((out, total))
     }
 
     /// DescribeAddonRolloutClusters: one page of members in cluster-id order.
