@@ -53,6 +53,11 @@ pub fn type_matches(filter: &str, kind: &str) -> bool {
     }
 }
 
+/// Whether a type filter matches any event type at all (a typo, such as `tasks.*`, does not).
+pub fn is_known_pattern(filter: &str) -> bool {
+    EVENT_TYPES.iter().any(|t| type_matches(filter, t))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,5 +70,7 @@ mod tests {
         assert!(!type_matches("rollout.*", "task.stage"));
         assert!(type_matches("*", "cluster.created"));
         assert!(EVENT_TYPES.iter().all(|t| type_matches("*", t)));
+        assert!(is_known_pattern("rollout.*") && is_known_pattern("task.stage"));
+        assert!(!is_known_pattern("tasks.*") && !is_known_pattern("task.stages"));
     }
 }

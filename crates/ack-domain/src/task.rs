@@ -132,6 +132,20 @@ pub struct Stage {
     pub end_time: Option<i64>,
 }
 
+impl Stage {
+    /// A stage that ran from `start_time` to `end_time` and succeeded (the runner marks it
+    /// otherwise when it did not).
+    pub fn succeeded(name: &str, start_time: i64, end_time: i64) -> Self {
+        Self {
+            name: name.into(),
+            state: "success".into(),
+            message: String::new(),
+            start_time,
+            end_time: Some(end_time),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     pub action: String,

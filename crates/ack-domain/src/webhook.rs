@@ -2,7 +2,7 @@
 //! events it wants, and when a failed delivery is tried again.
 
 use crate::DomainError;
-use crate::event::{EVENT_TYPES, type_matches};
+use crate::event::{is_known_pattern, type_matches};
 use std::fmt;
 
 /// How long a delivery is retried before it is given up as `failed`.
@@ -82,7 +82,7 @@ pub fn parse_patterns(events: &[String]) -> Result<Vec<String>, DomainError> {
         ));
     }
     for (i, e) in events.iter().enumerate() {
-        if !EVENT_TYPES.iter().any(|t| type_matches(e, t)) {
+        if !is_known_pattern(e) {
             return Err(DomainError::invalid(
                 format!("events[{i}]"),
                 format!("{e:?} matches no event type"),

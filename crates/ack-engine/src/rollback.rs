@@ -70,13 +70,7 @@ impl Engine {
         let result = self.stage(&reversed, ROLLBACK_STAGE, &mut never).await?;
         let now = self.clock.now();
         let mut stages = task.stages.clone();
-        let mut stage = Stage {
-            name: ROLLBACK_STAGE.into(),
-            state: "success".into(),
-            message: String::new(),
-            start_time: started,
-            end_time: Some(now),
-        };
+        let mut stage = Stage::succeeded(ROLLBACK_STAGE, started, now);
         let names: Vec<String> = reversed
             .addons
             .iter()

@@ -215,13 +215,7 @@ impl Engine {
             let result = self.stage(&task, name, cancel).await?;
             let now = self.clock.now();
             let mut stages = task.stages.clone();
-            let mut stage = Stage {
-                name: name.into(),
-                state: "success".into(),
-                message: String::new(),
-                start_time: started,
-                end_time: Some(now),
-            };
+            let mut stage = Stage::succeeded(name, started, now);
             match result {
                 StageResult::Done(mut events) => {
                     stages.push(stage);

@@ -10,7 +10,7 @@ pub fn payload(e: &EventRecord) -> Value {
     let mut m = Map::new();
     m.insert("id".into(), json!(e.id));
     m.insert("type".into(), json!(e.kind));
-    m.insert("time".into(), json!(ack_domain_time(e.time_ms)));
+    m.insert("time".into(), json!(rfc3339_ms(e.time_ms)));
     m.insert("cluster_id".into(), json!(e.cluster_id));
     if e.rollout_id.is_empty() {
         m.insert("task_id".into(), json!(e.task_id));
@@ -27,7 +27,7 @@ pub fn payload(e: &EventRecord) -> Value {
 
 /// RFC 3339 with milliseconds (`2026-12-02T01:02:03.456Z`): finer than the ACK APIs' seconds, so a
 /// client can order what it sees without the id.
-fn ack_domain_time(ms: i64) -> String {
+fn rfc3339_ms(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
     let base = ack_wire::time::rfc3339(secs);
     format!("{}.{:03}Z", &base[..base.len() - 1], ms.rem_euclid(1000))

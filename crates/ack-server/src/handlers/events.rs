@@ -5,7 +5,7 @@ use crate::error::ApiError;
 use crate::respond::Reply;
 use crate::state::AppState;
 use ack_domain::TaskId;
-use ack_domain::event::{EVENT_TYPES, EventRecord};
+use ack_domain::event::{EventRecord, is_known_pattern};
 use ack_store::EventFilter;
 use ack_wire::dto::{EventData, EventEntry, EventsPage, PageInfo};
 use ack_wire::time::rfc3339;
@@ -62,19 +62,15 @@ pub async fn cluster(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
 /// The `type` filter, if it names a type or a prefix of one.
 fn known_type(ctx: &Ctx) -> Result<Option<String>, ApiError> {
     let kind = ctx.query("type").map(str::to_string);
-    if let Some(k) = &kind {
-        let known = match k.strip_suffix('*') {
-            Some(prefix) => EVENT_TYPES.iter().any(|t| t.starts_with(prefix)),
-            None => EVENT_TYPES.contains(&k.as_str()),
-        };
-        if !known {
-            return Err(ApiError::invalid(
-                "type",
-                format!(
-                    "{k:?} is not an event type (such as task.stage), nor a prefix of one ending in *"
-                ),
-            ));
-        }
+    if let Some(k) = &kind
+        && !is_known_pattern(k)
+    {
+        return Err(ApiError::invalid(
+            "type",
+            format!(
+                "{k:?} is not an event type (such as task.stage), nor a prefix of one ending in *"
+            ),
+        ));
     }
     Ok(kind)
 }

@@ -41,24 +41,18 @@ pub(crate) async fn log_task(
     e: Logged<'_>,
     time_ms: i64,
 ) -> Res<()> {
-    sqlx::query(
+    insert(
+        tx,
         "INSERT INTO events (account, type, cluster_id, task_id, addon, state, level, reason, message, time_ms)
          SELECT t.account, $2, t.cluster_id, t.task_id,
            CASE WHEN (SELECT COUNT(*) FROM task_addons a WHERE a.task_id = t.task_id) = 1
                 THEN (SELECT MIN(a.component) FROM task_addons a WHERE a.task_id = t.task_id) ELSE '' END,
            $3, $4, $5, $6, $7 FROM tasks t WHERE t.task_id = $1",
+        task_id,
+        e,
+        time_ms,
     )
-    .bind(task_id)
-    .bind(e.kind)
-    .bind(e.state)
-    .bind(e.level)
-    .bind(e.reason)
-    .bind(e.message)
-    .bind(time_ms)
-    .execute(&mut **tx)
     .await
-    .map_err(unavailable)?;
-    Ok(())
 }
 
 /// Logs a change of a rollout.
@@ -68,20 +62,36 @@ pub(crate) async fn log_rollout(
     e: Logged<'_>,
     time_ms: i64,
 ) -> Res<()> {
-    sqlx::query(
+    insert(
+        tx,
         "INSERT INTO events (account, type, rollout_id, addon, state, level, reason, message, time_ms)
          SELECT r.account, $2, r.rollout_id, r.addon, $3, $4, $5, $6, $7 FROM rollouts r WHERE r.rollout_id = $1",
+        rollout_id,
+        e,
+        time_ms,
     )
-    .bind(rollout_id)
-    .bind(e.kind)
-    .bind(e.state)
-    .bind(e.level)
-    .bind(e.reason)
-    .bind(e.message)
-    .bind(time_ms)
-    .execute(&mut **tx)
     .await
-    .map_err(unavailable)?;
+}
+
+/// Runs one of the inserts above: `$1` the row the event is about, `$2…$7` the event.
+async fn insert(
+    tx: &mut Transaction<'_, Any>,
+    sql: &'static str,
+    id: &str,
+    e: Logged<'_>,
+    time_ms: i64,
+) -> Res<()> {
+    sqlx::query(sql)
+        .bind(id)
+        .bind(e.kind)
+        .bind(e.state)
+        .bind(e.level)
+        .bind(e.reason)
+        .bind(e.message)
+        .bind(time_ms)
+        .execute(&mut **tx)
+        .await
+        .map_err(unavailable)?;
     Ok(())
 }
 

@@ -275,7 +275,17 @@ impl Store {
         page_number: u32,
         page_size: u32,
     ) -> Res<(Vec<MemberRecord>, u64)> {
-        self.rollout(account, id).await?;
+        // Only that it is the caller's: its waves and counts are not needed here.
+        let own: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM rollouts WHERE rollout_id = $1 AND account = $2")
+                .bind(id.as_str())
+                .bind(account)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
+        if own.is_none() {
+            return Err(DomainError::RolloutNotFound(id.to_string()));
+        }
         let mut where_sql = "rollout_id = $1".to_string();
         let mut q_state = None;
         if let Some(s) = state {
