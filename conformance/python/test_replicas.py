@@ -195,6 +195,8 @@ class Proxy:
         self.listener.bind(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.conns, self.up = [], False
+        # A connection accepted while cut() runs must not outlive the cut.
+        self.lock = threading.Lock()
 
     def start(self):
         if self.listener is None:
@@ -212,7 +214,12 @@ class Proxy:
             except OSError:
                 return
             upstream = socket.create_connection(("127.0.0.1", self.target))
-            self.conns += [client, upstream]
+            with self.lock:
+                if not self.up:
+                    for sock in (client, upstream):
+                        sock.close()
+                    return
+                self.conns += [client, upstream]
             for src, dst in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
 
@@ -230,16 +237,17 @@ class Proxy:
                 pass
 
     def cut(self):
-        self.up = False
-        self.listener.close()
-        self.listener = None
-        for s in self.conns:
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-                s.close()
-            except OSError:
-                pass
-        self.conns = []
+        with self.lock:
+            self.up = False
+            self.listener.close()
+            self.listener = None
+            for s in self.conns:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                    s.close()
+                except OSError:
+                    pass
+            self.conns = []
 
 
 def test_a_lost_database_connection_is_survived(tmp_path):
