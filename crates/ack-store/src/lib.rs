@@ -14,6 +14,7 @@ pub use store::finish::FinishGuard;
 pub use store::fleet::{FleetCounts, FleetFilter, FleetGroup};
 pub use store::metrics::{StoreCounts, cache_hits_misses, store_errors};
 pub use store::rollouts::CandidateRow;
+pub use store::sessions::SessionRecord;
 pub use store::stages::StageDone;
 pub use store::tasks::TaskStart;
 pub use store::webhooks::{Attempt, DeliveryRecord, WebhookRecord};
@@ -36,6 +37,12 @@ pub struct ClusterFilter {
     pub profile: Option<String>,
     pub region_id: Option<String>,
     pub cluster_id: Option<String>,
+    /// Not ACK's: a part of the name (any case), or a whole cluster id.
+    pub search: Option<String>,
+    /// Not ACK's: tags the cluster must all carry, as (key, value).
+    pub tags: Vec<(String, String)>,
+    /// Not ACK's: an add-on the cluster has installed, at this version when one is given.
+    pub addon: Option<(String, Option<String>)>,
 }
 
 /// Everything a cluster's add-on calls need, read in one go.

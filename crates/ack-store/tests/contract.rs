@@ -17,6 +17,8 @@ use ack_store::{
 mod events;
 #[path = "contract/rollouts.rs"]
 mod rollouts;
+#[path = "contract/sessions.rs"]
+mod sessions;
 #[path = "contract/tags.rs"]
 mod tags;
 #[path = "contract/webhooks.rs"]
@@ -753,6 +755,7 @@ async fn sqlite_store_contract() {
     rollouts::suite(&reopened).await;
     events::suite(&reopened).await;
     webhooks::suite(&reopened).await;
+    sessions::suite(&reopened).await;
 }
 
 /// A fresh database on the PostgreSQL server at `ACK_ADDONS_PG_URL` (default: the local one with
@@ -807,6 +810,7 @@ async fn postgres_store_contract() {
     rollouts::suite(&reopened).await;
     events::suite(&reopened).await;
     webhooks::suite(&reopened).await;
+    sessions::suite(&reopened).await;
     reopened.close().await;
     drop_postgres(&url).await;
 }

@@ -8,7 +8,7 @@ use ack_domain::cluster::{
     CLUSTER_TYPES, Cluster, DEFAULT_KUBERNETES_VERSION, RequestedAddon, plan_addons,
 };
 use ack_domain::task::{Operation, Task, TaskAddon};
-use ack_domain::{ClusterId, version};
+use ack_domain::{ClusterId, Tag, version};
 use ack_store::{ClusterFilter, TaskStart};
 use ack_wire::dto::{
     ClusterDetail, ClustersPage, CreateClusterRequest, MaintenanceWindow, PageInfo, Tag,
@@ -180,6 +180,15 @@ pub async fn list(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
         profile: owned(&["profile"]),
         region_id: owned(&["region_id"]),
         cluster_id: owned(&["cluster_id"]),
+        // Ours, for the console and the CLI; the SDKs send none of them.
+        search: owned(&["search"]),
+        tags: ctx
+            .query
+            .iter()
+            .filter(|(k, _)| k == "tag")
+            .map(|(_, v)| Tag::parse_filter("tag", v).map(|t| (t.key, t.value)))
+            .collect::<Result<Vec<_>, _>>()?,
+        addon: owned(&["addon"]).map(|a| (a, owned(&["addon_version"]))),
     };
     let (page_number, page_size) = ctx.page(10, 100)?;
     let (mut clusters, total) = st

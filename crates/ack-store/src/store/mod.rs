@@ -12,6 +12,7 @@ pub mod fleet;
 pub mod metrics;
 mod rollout_rows;
 pub mod rollouts;
+pub mod sessions;
 pub mod stages;
 mod tags;
 pub mod tasks;
@@ -553,6 +554,45 @@ fn filtered(account: &str, f: &ClusterFilter) -> (String, Vec<String>) {
             binds.push(v.clone());
             sql.push_str(&format!(" AND {col} = ${}", binds.len()));
         }
+    }
+    // Lower-cased on both sides, so that both back ends match alike (SQLite's LIKE ignores
+    // ASCII case, PostgreSQL's does not).
+    if let Some(q) = &f.search {
+        let escaped: String = q
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        binds.push(format!("%{escaped}%"));
+        binds.push(q.clone());
+        sql.push_str(&format!(
+            " AND (LOWER(name) LIKE ${} ESCAPE '\\' OR cluster_id = ${})",
+            binds.len() - 1,
+            binds.len()
+        ));
+    }
+    for (k, v) in &f.tags {
+        binds.push(k.clone());
+        binds.push(v.clone());
+        sql.push_str(&format!(
+            " AND cluster_id IN (SELECT cluster_id FROM cluster_tags WHERE tag_key = ${} AND tag_value = ${})",
+            binds.len() - 1,
+            binds.len()
+        ));
+    }
+    if let Some((addon, version)) = &f.addon {
+        binds.push(addon.clone());
+        let mut sub = format!("name = ${}", binds.len());
+        if let Some(v) = version {
+            binds.push(v.clone());
+            sub.push_str(&format!(" AND version = ${}", binds.len()));
+        }
+        sql.push_str(&format!(
+            " AND cluster_id IN (SELECT cluster_id FROM addon_instances WHERE {sub})"
+        ));
     }
     (sql, binds)
 }

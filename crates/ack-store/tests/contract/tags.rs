@@ -114,6 +114,39 @@ pub async fn suite(store: &Store) {
     let counts: Vec<usize> = page.iter().map(|c| c.tags.len()).collect();
     assert_eq!(counts, [3, 1, 2, 0], "one query fills a whole page");
 
+    // The console's search: a part of the name in any case, or a whole id; tags ANDed; an
+    // add-on, at a version when one is given. LIKE's own wildcards match only themselves.
+    let ids = |f: ClusterFilter| async move {
+        let (page, total) = store.list_clusters("tags", &f, 1, 10).await.unwrap();
+        let ids: Vec<String> = page.iter().map(|c| c.id.to_string()).collect();
+        assert_eq!(total, ids.len() as u64);
+        ids
+    };
+    let search = |q: &str| ClusterFilter {
+        search: Some(q.into()),
+        ..Default::default()
+    };
+    assert_eq!(ids(search("TAG")).await, ["t1"]);
+    assert_eq!(ids(search("t3")).await, ["t3"]);
+    assert!(ids(search("%")).await.is_empty());
+    assert!(ids(search("t_")).await.is_empty());
+    let tagged = |kv: &[(&str, &str)]| ClusterFilter {
+        tags: kv
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..Default::default()
+    };
+    assert_eq!(ids(tagged(&[("env", "prod")])).await, ["t2", "t3"]);
+    assert_eq!(ids(tagged(&[("env", "prod"), ("team", "x")])).await, ["t3"]);
+    let with = |a: &str, v: Option<&str>| ClusterFilter {
+        addon: Some((a.into(), v.map(str::to_string))),
+        ..Default::default()
+    };
+    assert_eq!(ids(with("coredns", None)).await, ["t2", "t3", "t4"]);
+    assert_eq!(ids(with("coredns", Some("v1"))).await, ["t2", "t3"]);
+    assert!(ids(with("coredns", Some("v9"))).await.is_empty());
+
     // Fleet counts: grouped by add-on, version and Kubernetes version; a live task is busy.
     let up = Task::new(
         "tags",
