@@ -59,8 +59,6 @@ pub struct ServeArgs {
     /// Tasks run at once by this process.
     #[arg(long, env = "ACK_ADDONS_MAX_CONCURRENT_TASKS", default_value_t = 64)]
     max_concurrent_tasks: usize,
-    /// Clusters whose add-on status is kept in memory for the status calls (SQLite only; about
-    /// 1.2 KB each; 0 turns the cache off).
     /// A failed webhook delivery is first retried after this long, then twice as long each time
     /// (up to ten minutes).
     #[arg(long, env = "ACK_ADDONS_WEBHOOK_RETRY_BASE", default_value = "1s", value_parser = humantime::parse_duration)]
@@ -68,6 +66,8 @@ pub struct ServeArgs {
     /// An event stream with nothing to send gets a comment this often (idle proxies keep it open).
     #[arg(long, env = "ACK_ADDONS_STREAM_KEEP_ALIVE", default_value = "15s", value_parser = humantime::parse_duration)]
     stream_keep_alive: Duration,
+    /// Clusters whose add-on status is kept in memory for the status calls (SQLite only; about
+    /// 1.2 KB each; 0 turns the cache off).
     #[arg(long, env = "ACK_ADDONS_STATUS_CACHE", default_value_t = ack_store::DEFAULT_STATUS_CACHE_CAPACITY)]
     status_cache: usize,
 }
@@ -204,7 +204,9 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     println!("listening on http://{addr}");
     std::io::stdout().flush().map_err(|e| e.to_string())?;
     tokio::spawn(warm(store.clone()));
-    axum::serve(listener, ack_server::app(state))
+    // The console's routes beside the API's: one listener, one state.
+    let app = ack_server::app(state.clone()).merge(ack_console::router(state));
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| format!("serving: {e}"))?;

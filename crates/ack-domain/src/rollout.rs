@@ -91,6 +91,8 @@ pub struct RolloutSpec {
     pub strategy: Strategy,
     /// Whether `max_parallel` was given (else it follows the wave size, known once members are).
     pub max_parallel_given: bool,
+    /// Answer the plan (members, skipped, waves) and create nothing: the console's preview.
+    pub dry_run: bool,
 }
 
 const MAX_COUNT: i64 = 1_000_000;
@@ -236,7 +238,9 @@ impl RolloutSpec {
         let Value::Object(m) = body else {
             return Err(invalid("body", "it must be a JSON object"));
         };
-        const KNOWN: [&str; 5] = ["addon", "version", "config", "selector", "strategy"];
+        const KNOWN: [&str; 6] = [
+            "addon", "version", "config", "selector", "strategy", "dry_run",
+        ];
         if let Some(k) = m.keys().find(|k| !KNOWN.contains(&k.as_str())) {
             return Err(invalid(k, "it is not a field of CreateAddonRollout"));
         }
@@ -287,6 +291,11 @@ impl RolloutSpec {
             Some(_) => return Err(invalid("selector", "it must be a JSON object")),
         };
         let (strategy, max_parallel_given) = Strategy::parse(m.get("strategy"))?;
+        let dry_run = match m.get("dry_run") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(invalid("dry_run", "it must be true or false")),
+        };
         Ok(Self {
             addon,
             version,
@@ -294,6 +303,7 @@ impl RolloutSpec {
             selector,
             strategy,
             max_parallel_given,
+            dry_run,
         })
     }
 }
@@ -315,8 +325,10 @@ mod tests {
                 && !s.strategy.pause_after_canary
                 && !s.max_parallel_given
         );
+        assert!(!s.dry_run);
         let e = |v: Value| RolloutSpec::parse(&v).unwrap_err().to_string();
         assert!(e(json!({"version": "v1"})).starts_with("addon is invalid"));
+        assert!(e(json!({"addon": "a", "version": "v", "dry_run": "yes"})).contains("dry_run"));
         assert!(
             e(json!({"addon": "a", "version": "v", "strategy": {"wave_size": -1}}))
                 .contains("strategy.wave_size")

@@ -29,6 +29,16 @@ impl KeyRing {
         }
     }
 
+    /// The account of the key `id` when `secret` is its secret (compared in constant time):
+    /// the console's login.
+    pub fn login(&self, id: &str, secret: &str) -> Option<String> {
+        let given = AccessKeySecret::new(secret);
+        match self.keys.get(id) {
+            Some((s, account)) if *s == given => Some(account.clone()),
+            _ => None,
+        }
+    }
+
     fn secret(&self, id: &str) -> Option<AccessKeySecret> {
         self.keys.get(id).map(|(s, _)| s.clone())
     }

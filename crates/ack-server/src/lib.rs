@@ -5,13 +5,16 @@ mod auth;
 mod ctx;
 mod error;
 mod handlers;
+mod invoke;
 pub mod metrics;
 mod respond;
 mod routes;
 mod state;
 
 pub use ack_domain::Clock;
-pub use auth::{KeyRing, NonceCache};
+pub use auth::{DEFAULT_ACCOUNT, KeyRing, NonceCache};
 pub use error::ApiError;
+pub use invoke::{Call, invoke};
+pub use respond::Reply;
 pub use routes::app;
 pub use state::{AppState, AuthMode};

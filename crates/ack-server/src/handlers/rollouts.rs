@@ -5,14 +5,14 @@ use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::respond::Reply;
 use crate::state::AppState;
-use ack_domain::fleet::{Counts, RolloutRecord, WaveRecord};
+use ack_domain::fleet::{Counts, MemberRecord, RolloutRecord, WaveRecord};
 use ack_domain::lifecycle::resolved_config;
 use ack_domain::rollout::{MemberState, RolloutSpec, RolloutState};
 use ack_domain::{ClusterId, DomainError, RolloutId};
 use ack_rollout::plan::{self, Candidate};
 use ack_wire::dto::{
     PageInfo, RolloutCounts, RolloutCreated, RolloutError, RolloutInfo, RolloutMember,
-    RolloutMembersPage, RolloutWave, RolloutsPage,
+    RolloutMembersPage, RolloutPlan, RolloutWave, RolloutsPage, SkipReason,
 };
 use ack_wire::time::rfc3339_ms_or_zero;
 
@@ -101,6 +101,9 @@ pub async fn create(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
         &spec.strategy,
         candidates,
     )?;
+    if spec.dry_run {
+        return Reply::json(&plan_of(&members, &waves, &ctx.request_id));
+    }
     let to_change = waves.iter().sum::<usize>();
     if !spec.max_parallel_given {
         spec.strategy.max_parallel =
@@ -133,6 +136,28 @@ pub async fn create(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
         request_id: ctx.request_id.clone(),
         total: members.len() as u64,
     })
+}
+
+fn plan_of(members: &[MemberRecord], waves: &[usize], request_id: &str) -> RolloutPlan {
+    let mut reasons: Vec<SkipReason> = Vec::new();
+    for m in members.iter().filter(|m| m.state == MemberState::Skipped) {
+        match reasons.iter_mut().find(|r| r.reason == m.message) {
+            Some(r) => r.clusters += 1,
+            None => reasons.push(SkipReason {
+                reason: m.message.clone(),
+                clusters: 1,
+            }),
+        }
+    }
+    reasons.sort_by(|a, b| b.clusters.cmp(&a.clusters).then(a.reason.cmp(&b.reason)));
+    RolloutPlan {
+        dry_run: true,
+        request_id: request_id.to_string(),
+        total: members.len() as u64,
+        skipped: reasons.iter().map(|r| r.clusters).sum(),
+        waves: waves.iter().map(|w| *w as u64).collect(),
+        skip_reasons: reasons,
+    }
 }
 
 pub async fn describe(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {

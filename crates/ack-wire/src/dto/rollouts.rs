@@ -13,6 +13,26 @@ pub struct RolloutCreated {
     pub total: u64,
 }
 
+/// CreateAddonRollout with `dry_run`: what would be made, nothing made.
+#[derive(Debug, Serialize)]
+pub struct RolloutPlan {
+    pub dry_run: bool,
+    pub request_id: String,
+    /// Member clusters, skipped ones included.
+    pub total: u64,
+    pub skipped: u64,
+    /// Clusters per wave, the canary first when there is one.
+    pub waves: Vec<u64>,
+    /// Why clusters would be skipped, with how many each time, most first.
+    pub skip_reasons: Vec<SkipReason>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SkipReason {
+    pub reason: String,
+    pub clusters: u64,
+}
+
 #[derive(Debug, Serialize)]
 pub struct RolloutInfo {
     pub rollout_id: String,
