@@ -4,6 +4,7 @@ an upgrade watched to Success without a reload, a rollout previewed, started and
 refusals (a wrong key, a form without its CSRF token). Screenshots go to .cache/screenshots/,
 which is not committed."""
 import http.cookiejar
+import json
 import os
 import pathlib
 import shutil
@@ -151,6 +152,25 @@ def test_an_upgrade_is_watched_to_success_without_a_reload(site, browser):
     assert body["coredns"]["version"] == target
     browser.get(url(site, f"/console/clusters/{cid}"))
     assert browser.find_element(By.CSS_SELECTOR, "tr[data-addon=coredns] td.version").text == target
+
+
+def test_config_is_changed_through_a_form_drawn_from_the_schema(site, browser):
+    cid = site[2]
+    browser.get(url(site, f"/console/clusters/{cid}"))
+    browser.find_element(By.CSS_SELECTOR, "tr[data-addon=coredns]").find_element(By.LINK_TEXT, "Config").click()
+    every_control_is_labelled(browser)
+    replicas = browser.find_element(By.ID, "f-replicas")
+    assert replicas.get_attribute("type") == "number" and replicas.get_attribute("value") == "2"
+    box = browser.find_element(By.ID, "f-NodeLocalDNS")
+    assert box.get_attribute("type") == "checkbox" and not box.is_selected()
+    replicas.clear()
+    replicas.send_keys("3")
+    box.send_keys(Keys.SPACE)  # ticked from the keyboard
+    browser.find_element(By.XPATH, "//button[text()='Apply config']").click()
+    wait(browser, lambda d: "/console/tasks/T-" in d.current_url)
+    wait(browser, lambda d: data_state(d, "task-state") == "success")
+    inst = site[1].describe_cluster_addon_instance(cid, "coredns").body
+    assert json.loads(inst.config) == {"replicas": 3, "NodeLocalDNS": True}
 
 
 def test_a_rollout_is_previewed_started_and_paused(site, browser):

@@ -611,3 +611,30 @@ def test_bad_requests_are_refused_and_change_nothing(tmp_path):
             assert instance(c, cid, "coredns").version == COREDNS_NEW
     finally:
         s.stop()
+
+
+def test_a_dry_run_answers_the_plan_and_creates_nothing(tmp_path):
+    """CreateAddonRollout with dry_run (the console's preview): members, skipped clusters with
+    their reasons, and the waves, exactly as the real create would cut them; nothing is made."""
+    fleet = [cluster(f"dr{i}", {"coredns": COREDNS_OLD}) for i in range(5)]
+    fleet += [cluster("dr8", {"coredns": COREDNS_MID}), cluster("dr9", {"coredns": COREDNS_OLD}, kube=KUBE_OLD)]
+    db = fresh_db(tmp_path, "rodry")
+    import_fleet(tmp_path, db, fleet)
+    s = start(db)
+    try:
+        c = tea_client(s)
+        strategy = {"canary": 1, "wave_size": 2}
+        plan = create_rollout(c, "coredns", COREDNS_NEW, strategy=strategy, dry_run=True)
+        assert plan["dry_run"] is True and plan["total"] == 7 and plan["skipped"] == 1
+        assert plan["waves"] == [1, 2, 2, 1]
+        assert [r["clusters"] for r in plan["skip_reasons"]] == [1]
+        assert list_rollouts(c)["page_info"]["total_count"] == 0
+        assert all(not upgrade_tasks(c, f["cluster_id"]) for f in fleet)
+        # The real create cuts the same waves.
+        rid = create_rollout(c, "coredns", COREDNS_NEW, strategy=strategy)["rollout_id"]
+        r = describe_rollout(c, rid)
+        assert [w["size"] for w in r["waves"]] == plan["waves"] and r["counts"]["skipped"] == 1
+        rollout_action(c, rid, "cancel")
+        refused(lambda: create_rollout(c, "coredns", COREDNS_NEW, dry_run="yes"), "InvalidParameter", 400)
+    finally:
+        s.stop()
