@@ -6,13 +6,14 @@ import shutil
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
 import pytest
 from alibabacloud_tea_openapi.exceptions import ClientException
 
-from conftest import new_cluster
+from conftest import AK, SECRET, Server, fresh_db, new_cluster
 
 PROMETHEUS = shutil.which("prometheus")
 pytestmark = pytest.mark.skipif(not PROMETHEUS and os.environ.get("CI") != "true",
@@ -42,6 +43,8 @@ def test_prometheus_scrapes_the_metrics(server, tea_v3, tmp_path):
         text = r.read().decode()
     assert 'ack_requests_total{action="CreateCluster",code="OK"}' in text
     assert "ack_request_duration_seconds_bucket" in text and "ack_tasks_running" in text
+    assert 'ack_stage_duration_seconds_bucket{le="0.001",stage="precheck"}' in text
+    assert 'ack_addons_build_info{version="' in text
     port = free_port()
     (tmp_path / "prometheus.yml").write_text(
         "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: ack\n"
@@ -57,7 +60,9 @@ def test_prometheus_scrapes_the_metrics(server, tea_v3, tmp_path):
                 refused = query(port, 'ack_requests_total{action="DescribeClusterDetail",code="ErrorClusterNotFound"}')
                 ended = query(port, 'sum(ack_tasks_ended_total{type="cluster_create",state="success"})')
                 up = query(port, 'up{job="ack"}')
-                if created and refused and ended and up:
+                stages = query(port, 'sum(ack_stage_duration_seconds_count{stage="apply"})')
+                build = query(port, 'ack_addons_build_info')
+                if created and refused and ended and up and stages and build:
                     break
             except OSError:
                 pass
@@ -65,6 +70,25 @@ def test_prometheus_scrapes_the_metrics(server, tea_v3, tmp_path):
             time.sleep(0.5)
         assert up == [1.0]
         assert created[0] >= 1 and refused[0] >= 1 and ended[0] >= 1
+        assert stages[0] >= 1 and build == [1.0]
     finally:
         prom.terminate()
         prom.wait(timeout=10)
+
+
+def test_metrics_listen_moves_metrics_off_the_api_port(tmp_path):
+    port = free_port()
+    s = Server(fresh_db(tmp_path, "mlisten"), ["--access-key", f"{AK}:{SECRET}",
+                                                "--metrics-listen", f"127.0.0.1:{port}"]).start()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+            assert r.status == 200 and "ack_addons_build_info" in r.read().decode()
+        # The API port answers it as an unknown operation, in the ACK shape.
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(f"http://{s.endpoint}/metrics", timeout=5)
+        assert e.value.code == 404 and json.loads(e.value.read())["code"]
+        # The probes stay on the API port.
+        with urllib.request.urlopen(f"http://{s.endpoint}/healthz", timeout=5) as r:
+            assert r.status == 200
+    finally:
+        s.stop()

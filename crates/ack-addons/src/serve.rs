@@ -63,6 +63,9 @@ pub struct ServeArgs {
     /// (up to ten minutes).
     #[arg(long, env = "ACK_ADDONS_WEBHOOK_RETRY_BASE", default_value = "1s", value_parser = humantime::parse_duration)]
     webhook_retry_base: Duration,
+    /// Serve `/metrics` only on this address (e.g. 127.0.0.1:9464), not on the API's port.
+    #[arg(long, env = "ACK_ADDONS_METRICS_LISTEN")]
+    metrics_listen: Option<String>,
     /// An event stream with nothing to send gets a comment this often (idle proxies keep it open).
     #[arg(long, env = "ACK_ADDONS_STREAM_KEEP_ALIVE", default_value = "15s", value_parser = humantime::parse_duration)]
     stream_keep_alive: Duration,
@@ -197,6 +200,21 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         },
     };
     let shutdown = shutdown_signal()?;
+    let api = match &args.metrics_listen {
+        Some(addr) => {
+            let metrics = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| format!("binding --metrics-listen {addr}: {e}"))?;
+            let at = metrics.local_addr().map_err(|e| e.to_string())?;
+            tracing::info!(%at, "metrics on their own listener");
+            // It ends with the process; a scrape in flight at shutdown is simply cut.
+            tokio::spawn(
+                axum::serve(metrics, ack_server::metrics_app(state.clone())).into_future(),
+            );
+            ack_server::api(state.clone())
+        }
+        None => ack_server::app(state.clone()),
+    };
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .map_err(|e| format!("binding {}: {e}", args.listen))?;
@@ -205,7 +223,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     std::io::stdout().flush().map_err(|e| e.to_string())?;
     tokio::spawn(warm(store.clone()));
     // The console's routes beside the API's: one listener, one state.
-    let app = ack_server::app(state.clone()).merge(ack_console::router(state));
+    let app = api.merge(ack_console::router(state));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

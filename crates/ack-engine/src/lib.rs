@@ -4,6 +4,7 @@
 //! requests on the row, honoured between stages (cancel also interrupts a running stage).
 
 mod executor;
+pub mod metrics;
 mod rollback;
 mod runner;
 mod signals;

@@ -285,6 +285,18 @@ impl Engine {
         name: &str,
         cancel: &mut watch::Receiver<bool>,
     ) -> Result<StageResult, DomainError> {
+        let started = std::time::Instant::now();
+        let result = self.run_stage(task, name, cancel).await;
+        crate::metrics::observe_stage(name, started.elapsed());
+        result
+    }
+
+    async fn run_stage(
+        &self,
+        task: &Task,
+        name: &str,
+        cancel: &mut watch::Receiver<bool>,
+    ) -> Result<StageResult, DomainError> {
         let now = self.clock.now();
         // The cluster is read only when needed: for the precheck, and for a command executor's
         // environment (the simulated one only keeps time).

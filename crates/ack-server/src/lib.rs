@@ -16,5 +16,5 @@ pub use auth::{DEFAULT_ACCOUNT, KeyRing, NonceCache};
 pub use error::ApiError;
 pub use invoke::{Call, invoke};
 pub use respond::Reply;
-pub use routes::app;
+pub use routes::{api, app, metrics as metrics_app};
 pub use state::{AppState, AuthMode};

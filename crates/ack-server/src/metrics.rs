@@ -35,6 +35,11 @@ struct TaskLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct VersionLabel {
+    version: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StateLabel {
     state: String,
 }
@@ -77,6 +82,17 @@ fn u(n: i64) -> u64 {
 pub async fn render(st: &AppState) -> Result<String, String> {
     let counts = st.store.counts().await.map_err(|e| e.to_string())?;
     let mut r = Registry::with_prefix("ack");
+    let build: Family<VersionLabel, Gauge> = Family::default();
+    build
+        .get_or_create(&VersionLabel {
+            version: env!("CARGO_PKG_VERSION"),
+        })
+        .set(1);
+    r.register(
+        "addons_build_info",
+        "Always 1; the version of the running build",
+        build,
+    );
     r.register(
         "requests",
         "Requests answered, by action and code (OK for a success)",
@@ -86,6 +102,11 @@ pub async fn render(st: &AppState) -> Result<String, String> {
         "request_duration_seconds",
         "Time to answer a request, by action",
         st.metrics.latency.clone(),
+    );
+    r.register(
+        "stage_duration_seconds",
+        "Time a task stage took in this process, by stage",
+        ack_engine::metrics::stage_durations(),
     );
     // Totals from the store, whatever replica did the work. Started and ended tasks only ever
     // grow, so they are counters.

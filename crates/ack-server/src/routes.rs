@@ -19,7 +19,8 @@ use std::sync::Arc;
 /// Bodies larger than this are refused; the largest real body (CreateCluster) is a few KiB.
 const MAX_BODY: usize = 4 << 20;
 
-pub fn app(state: AppState) -> Router {
+/// The API (ACK's routes and ours), the probes and the OpenAPI document, without `/metrics`.
+pub fn api(state: AppState) -> Router {
     let mut paths: Vec<(&'static str, Vec<(Method, Action)>)> = Vec::new();
     for r in ROUTES {
         match paths.iter_mut().find(|(p, _)| *p == r.path) {
@@ -40,12 +41,21 @@ pub fn app(state: AppState) -> Router {
             ),
         );
     }
-    router
-        // Probes for load balancers and Kubernetes: unauthenticated, outside the signed API.
-        .route(
-            "/healthz",
-            get(|| async { probe(StatusCode::OK, "ok", None) }),
-        )
+    probes(router)
+        .fallback(|State(st): State<AppState>, req: Request| async move {
+            handle(st, &[], None, req).await
+        })
+        .with_state(state)
+}
+
+/// `/metrics` and the API together, on one port.
+pub fn app(state: AppState) -> Router {
+    api(state.clone()).merge(metrics(state))
+}
+
+/// `/metrics` alone, for `--metrics-listen`.
+pub fn metrics(state: AppState) -> Router {
+    Router::new()
         .route(
             "/metrics",
             get(|State(st): State<AppState>| async move {
@@ -65,6 +75,17 @@ pub fn app(state: AppState) -> Router {
                     }
                 }
             }),
+        )
+        .with_state(state)
+}
+
+/// Probes for load balancers and Kubernetes, and the OpenAPI document: unauthenticated,
+/// outside the signed API.
+fn probes(router: Router<AppState>) -> Router<AppState> {
+    router
+        .route(
+            "/healthz",
+            get(|| async { probe(StatusCode::OK, "ok", None) }),
         )
         .route(
             "/openapi.json",
@@ -89,10 +110,6 @@ pub fn app(state: AppState) -> Router {
                 }
             }),
         )
-        .fallback(|State(st): State<AppState>, req: Request| async move {
-            handle(st, &[], None, req).await
-        })
-        .with_state(state)
 }
 
 /// A probe's answer: `{"status": …}`, with the reason when not ready.
