@@ -8,7 +8,7 @@ use ack_domain::cluster::{
     CLUSTER_TYPES, Cluster, DEFAULT_KUBERNETES_VERSION, RequestedAddon, plan_addons,
 };
 use ack_domain::task::{Operation, Task, TaskAddon};
-use ack_domain::{ClusterId, Tag, version};
+use ack_domain::{ClusterId, version};
 use ack_store::{ClusterFilter, TaskStart};
 use ack_wire::dto::{
     ClusterDetail, ClustersPage, CreateClusterRequest, MaintenanceWindow, PageInfo, Tag,
@@ -186,7 +186,7 @@ pub async fn list(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
             .query
             .iter()
             .filter(|(k, _)| k == "tag")
-            .map(|(_, v)| Tag::parse_filter("tag", v).map(|t| (t.key, t.value)))
+            .map(|(_, v)| ack_domain::Tag::parse_filter("tag", v).map(|t| (t.key, t.value)))
             .collect::<Result<Vec<_>, _>>()?,
         addon: owned(&["addon"]).map(|a| (a, owned(&["addon_version"]))),
     };
