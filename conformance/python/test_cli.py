@@ -14,19 +14,15 @@ import time
 import pytest
 from alibabacloud_cs20151215 import models
 
-from conftest import AK, BIN, SECRET, Server, call, fresh_db, new_cluster, tea_client, wait_task
+from conftest import AK, BIN, SECRET, call, new_cluster, tea_client, wait_task
 from fleet import describe_rollout, fleet_call, wait_for
 
 MS_OLD, MS_MID = "v0.3.9.4-ff225cd-aliyun", "v0.3.9.7-aliyun"
 
 
 @pytest.fixture(scope="module")
-def srv():
-    with tempfile.TemporaryDirectory() as tmp:
-        s = Server(fresh_db(tmp, "cli"), ["--access-key", f"{AK}:{SECRET}", "--stage-duration", "300ms"])
-        s.start()
-        yield s
-        s.stop()
+def srv(slow_server):
+    return slow_server
 
 
 @pytest.fixture(scope="module")
@@ -94,13 +90,18 @@ def row(table, first):
     raise AssertionError(f"no row {first!r} in\n{table}")
 
 
-def task_lines(out):
-    """Plain progress lines: no control sequences, each `T-… stage NAME STATE` or the end."""
+def plain_lines(out, pattern):
+    """Progress written for a pipe: no control sequences, every line matching `pattern`."""
     assert "\x1b" not in out and "\r" not in out, repr(out)
     lines = out.splitlines()
     for line in lines:
-        assert re.fullmatch(r"T-\S+ (stage \w+ \w+|paused after stage \w+|paused|running|success|fail: .*|canceled.*)", line), line
+        assert re.fullmatch(pattern, line), line
     return lines
+
+
+def task_lines(out):
+    """Each `T-… stage NAME STATE`, or how the task stands or ended."""
+    return plain_lines(out, r"T-\S+ (stage \w+ \w+|paused after stage \w+|paused|running|success|fail: .*|canceled.*)")
 
 
 def test_clusters_table_and_json(srv, sdk, home):
@@ -250,11 +251,7 @@ def test_endpoint_from_the_environment_and_https_refused(srv, home):
 
 
 def rollout_lines(out):
-    assert "\x1b" not in out and "\r" not in out, repr(out)
-    lines = out.splitlines()
-    for line in lines:
-        assert re.fullmatch(r"rollout \S+ wave \d+/\d+: \d+ success, \d+ fail, \d+ running( \(\w+\))?(: .*)?", line), line
-    return lines
+    return plain_lines(out, r"rollout \S+ wave \d+/\d+: \d+ success, \d+ fail, \d+ running( \(\w+\))?(: .*)?")
 
 
 def test_rollout_create_wait_list_show(srv, sdk, home):

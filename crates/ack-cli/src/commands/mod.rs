@@ -79,6 +79,23 @@ pub async fn run(client: &Client, out: Output, cmd: Command) -> Result<(), CliEr
     }
 }
 
+/// The paging every listing takes; unset, the server's own default applies.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct Paging {
+    /// How many per page (the listing's own maximum applies).
+    #[arg(long)]
+    pub page_size: Option<u32>,
+    #[arg(long)]
+    pub page_number: Option<u32>,
+}
+
+impl Paging {
+    fn apply(&self, r: crate::request::Request) -> crate::request::Request {
+        r.query_opt("page_size", self.page_size)
+            .query_opt("page_number", self.page_number)
+    }
+}
+
 /// Prints the answer as JSON, or as what `table` makes of it.
 fn emit(out: Output, v: &Value, table: impl FnOnce(&Value) -> String) {
     match out {
@@ -106,7 +123,31 @@ fn list<'a>(v: &'a Value, k: &str) -> &'a [Value] {
         .unwrap_or_default()
 }
 
-/// Says on standard error when a listing shows one page of several.
+/// A paged listing: the answer's `key` array as a table of `headers`, a `row` per item, and a
+/// note on standard error when it is one page of several.
+async fn listing(
+    c: &Client,
+    out: Output,
+    req: &crate::request::Request,
+    key: &str,
+    headers: &[&str],
+    row: impl Fn(&Value) -> Vec<String>,
+) -> Result<(), CliError> {
+    let v = c.call(req).await?;
+    let rows = list(&v, key);
+    emit(out, &v, |_| {
+        let mut t = crate::table::Table::new(headers);
+        for r in rows {
+            t.row(row(r));
+        }
+        t.render()
+    });
+    if out == Output::Table {
+        more_pages(&v, rows.len(), key);
+    }
+    Ok(())
+}
+
 fn more_pages(v: &Value, shown: usize, what: &str) {
     let total = v
         .pointer("/page_info/total_count")

@@ -1,6 +1,6 @@
 //! Reads: clusters, one cluster, the catalog, a cluster's upgrade status, the fleet's add-ons.
 
-use super::{emit, list, more_pages, text};
+use super::{Paging, emit, list, listing, text};
 use crate::Output;
 use crate::client::Client;
 use crate::error::CliError;
@@ -16,11 +16,8 @@ pub struct ClustersArgs {
     pub name: Option<String>,
     #[arg(long)]
     pub region: Option<String>,
-    /// 1 to 100 (the server's default otherwise).
-    #[arg(long)]
-    pub page_size: Option<u32>,
-    #[arg(long)]
-    pub page_number: Option<u32>,
+    #[command(flatten)]
+    pub paging: Paging,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -46,11 +43,11 @@ pub struct FleetArgs {
 }
 
 pub fn clusters_request(a: &ClustersArgs) -> Request {
-    Request::new(Action::DescribeClustersV1)
-        .query_opt("name", a.name.as_deref())
-        .query_opt("region_id", a.region.as_deref())
-        .query_opt("page_size", a.page_size)
-        .query_opt("page_number", a.page_number)
+    a.paging.apply(
+        Request::new(Action::DescribeClustersV1)
+            .query_opt("name", a.name.as_deref())
+            .query_opt("region_id", a.region.as_deref()),
+    )
 }
 
 pub fn addons_request(a: &AddonsArgs) -> Request {
@@ -78,29 +75,19 @@ pub fn fleet_request(a: &FleetArgs) -> Request {
 }
 
 pub async fn clusters(c: &Client, out: Output, a: &ClustersArgs) -> Result<(), CliError> {
-    let v = c.call(&clusters_request(a)).await?;
-    let rows = list(&v, "clusters");
-    emit(out, &v, |_| {
-        let mut t = Table::new(&["CLUSTER_ID", "NAME", "STATE", "VERSION", "REGION", "TYPE"]);
-        for cl in rows {
-            t.row(
-                [
-                    "cluster_id",
-                    "name",
-                    "state",
-                    "current_version",
-                    "region_id",
-                    "cluster_type",
-                ]
-                .map(|k| text(cl, k)),
-            );
-        }
-        t.render()
-    });
-    if out == Output::Table {
-        more_pages(&v, rows.len(), "clusters");
-    }
-    Ok(())
+    let headers = ["CLUSTER_ID", "NAME", "STATE", "VERSION", "REGION", "TYPE"];
+    let keys = [
+        "cluster_id",
+        "name",
+        "state",
+        "current_version",
+        "region_id",
+        "cluster_type",
+    ];
+    listing(c, out, &clusters_request(a), "clusters", &headers, |cl| {
+        keys.iter().map(|k| text(cl, k)).collect()
+    })
+    .await
 }
 
 pub async fn cluster(c: &Client, out: Output, id: &str) -> Result<(), CliError> {
@@ -225,8 +212,10 @@ mod tests {
         let r = clusters_request(&ClustersArgs {
             name: Some("dev".into()),
             region: None,
-            page_size: Some(5),
-            page_number: None,
+            paging: Paging {
+                page_size: Some(5),
+                page_number: None,
+            },
         });
         assert_eq!(
             (r.method(), r.path().unwrap().as_str()),

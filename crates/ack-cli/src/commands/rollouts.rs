@@ -1,6 +1,6 @@
 //! Fleet rollouts: create (and follow), show, list, pause, resume, cancel, watch.
 
-use super::{emit, list, more_pages, text};
+use super::{Paging, emit, list, listing, text};
 use crate::Output;
 use crate::client::Client;
 use crate::error::CliError;
@@ -81,10 +81,8 @@ pub struct ListArgs {
     pub state: Option<String>,
     #[arg(long)]
     pub addon: Option<String>,
-    #[arg(long)]
-    pub page_size: Option<u32>,
-    #[arg(long)]
-    pub page_number: Option<u32>,
+    #[command(flatten)]
+    pub paging: Paging,
 }
 
 /// The CreateAddonRollout body: only what was given, so the server's defaults apply to the rest.
@@ -145,11 +143,11 @@ pub fn create_request(a: &CreateArgs) -> Result<Request, CliError> {
 }
 
 pub fn list_request(a: &ListArgs) -> Request {
-    Request::new(Action::ListAddonRollouts)
-        .query_opt("state", a.state.as_deref())
-        .query_opt("addon", a.addon.as_deref())
-        .query_opt("page_size", a.page_size)
-        .query_opt("page_number", a.page_number)
+    a.paging.apply(
+        Request::new(Action::ListAddonRollouts)
+            .query_opt("state", a.state.as_deref())
+            .query_opt("addon", a.addon.as_deref()),
+    )
 }
 
 fn control_request(action: Action, id: &str) -> Request {
@@ -223,27 +221,15 @@ pub async fn run(c: &Client, out: Output, cmd: RolloutCommand) -> Result<(), Cli
             return Ok(());
         }
         RolloutCommand::List(a) => {
-            let v = c.call(&list_request(&a)).await?;
-            let rows = list(&v, "rollouts");
-            emit(out, &v, |_| {
-                let mut t =
-                    Table::new(&["ROLLOUT_ID", "ADDON", "VERSION", "STATE", "WAVE", "COUNTS"]);
-                for r in rows {
-                    t.row([
-                        text(r, "rollout_id"),
-                        text(r, "addon"),
-                        text(r, "version"),
-                        text(r, "state"),
-                        text(r, "current_wave"),
-                        counts_cell(r),
-                    ]);
-                }
-                t.render()
-            });
-            if out == Output::Table {
-                more_pages(&v, rows.len(), "rollouts");
-            }
-            return Ok(());
+            let headers = ["ROLLOUT_ID", "ADDON", "VERSION", "STATE", "WAVE", "COUNTS"];
+            let keys = ["rollout_id", "addon", "version", "state", "current_wave"];
+            return listing(c, out, &list_request(&a), "rollouts", &headers, |r| {
+                keys.iter()
+                    .map(|k| text(r, k))
+                    .chain([counts_cell(r)])
+                    .collect()
+            })
+            .await;
         }
         RolloutCommand::Watch { id } => return follow(c, out, &id).await,
         RolloutCommand::Pause { id } => (Action::PauseAddonRollout, id),
@@ -306,8 +292,10 @@ mod tests {
         let r = list_request(&ListArgs {
             state: Some("running".into()),
             addon: None,
-            page_size: None,
-            page_number: Some(2),
+            paging: Paging {
+                page_size: None,
+                page_number: Some(2),
+            },
         });
         assert_eq!(r.raw_query(), "state=running&page_number=2");
         let r = control_request(Action::PauseAddonRollout, "R-1");

@@ -1,6 +1,6 @@
 //! Tasks: one (or following it), a cluster's list, and pause, resume, cancel.
 
-use super::{emit, list, more_pages, text};
+use super::{Paging, emit, list, listing, text};
 use crate::Output;
 use crate::client::Client;
 use crate::error::CliError;
@@ -23,10 +23,8 @@ pub struct TaskArgs {
 #[derive(clap::Args, Debug, Clone)]
 pub struct TasksArgs {
     pub cluster: String,
-    #[arg(long)]
-    pub page_size: Option<u32>,
-    #[arg(long)]
-    pub page_number: Option<u32>,
+    #[command(flatten)]
+    pub paging: Paging,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -68,10 +66,8 @@ pub fn control_request(verb: Verb, id: &str) -> Request {
 }
 
 pub fn tasks_request(a: &TasksArgs) -> Request {
-    Request::new(Action::DescribeClusterTasks)
-        .param(&a.cluster)
-        .query_opt("page_size", a.page_size)
-        .query_opt("page_number", a.page_number)
+    a.paging
+        .apply(Request::new(Action::DescribeClusterTasks).param(&a.cluster))
 }
 
 fn task_table(v: &Value) -> String {
@@ -119,30 +115,16 @@ pub async fn task(c: &Client, out: Output, a: &TaskArgs) -> Result<(), CliError>
 }
 
 pub async fn tasks(c: &Client, out: Output, a: &TasksArgs) -> Result<(), CliError> {
-    let v = c.call(&tasks_request(a)).await?;
-    let rows = list(&v, "tasks");
-    emit(out, &v, |_| {
-        let mut t = Table::new(&["TASK_ID", "TYPE", "STATE", "CREATED", "UPDATED", "ERROR"]);
-        for task in rows {
-            let error = task
-                .get("error")
-                .map(|e| text(e, "code"))
-                .unwrap_or_default();
-            t.row([
-                text(task, "task_id"),
-                text(task, "task_type"),
-                text(task, "state"),
-                text(task, "created"),
-                text(task, "updated"),
-                error,
-            ]);
-        }
-        t.render()
-    });
-    if out == Output::Table {
-        more_pages(&v, rows.len(), "tasks");
-    }
-    Ok(())
+    let headers = ["TASK_ID", "TYPE", "STATE", "CREATED", "UPDATED", "ERROR"];
+    listing(c, out, &tasks_request(a), "tasks", &headers, |t| {
+        let error = t.get("error").map(|e| text(e, "code")).unwrap_or_default();
+        ["task_id", "task_type", "state", "created", "updated"]
+            .iter()
+            .map(|k| text(t, k))
+            .chain([error])
+            .collect()
+    })
+    .await
 }
 
 pub async fn control(
@@ -194,8 +176,10 @@ mod tests {
         assert_eq!(goal, TaskState::Paused);
         let r = tasks_request(&TasksArgs {
             cluster: "c1".into(),
-            page_size: Some(3),
-            page_number: Some(2),
+            paging: Paging {
+                page_size: Some(3),
+                page_number: Some(2),
+            },
         });
         assert_eq!(r.path().unwrap(), "/clusters/c1/tasks");
         assert_eq!(r.raw_query(), "page_size=3&page_number=2");
