@@ -1,4 +1,5 @@
-//! `ack-addons`: serve the ACK add-on API, import a fleet, or migrate a database.
+//! `ack-addons`: serve the ACK add-on API, import a fleet, migrate a database, or call a server
+//! as its command-line client (`ack-addons clusters`, `install … --wait`, `rollout …`).
 
 mod import;
 mod keys;
@@ -8,7 +9,11 @@ mod serve;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "ack-addons", version, about = "ACK cluster add-on API server")]
+#[command(
+    name = "ack-addons",
+    version,
+    about = "ACK cluster add-on API server and client"
+)]
 struct Cli {
     /// How log lines (on standard error) are written: `text` for people, `json` for collectors.
     #[arg(
@@ -18,6 +23,8 @@ struct Cli {
         default_value = "text"
     )]
     log_format: LogFormat,
+    #[command(flatten)]
+    client: ack_cli::Global,
     #[command(subcommand)]
     command: Command,
 }
@@ -43,6 +50,8 @@ enum Command {
         )]
         database: String,
     },
+    #[command(flatten)]
+    Client(ack_cli::Command),
 }
 
 fn main() -> std::process::ExitCode {
@@ -78,6 +87,9 @@ fn main() -> std::process::ExitCode {
                 }
                 Err(e) => Err(e),
             },
+            Command::Client(command) => ack_cli::run(cli.client, command)
+                .await
+                .map_err(|e| e.to_string()),
         }
     });
     match result {
