@@ -1,9 +1,12 @@
 //! The OpenAPI 3.1 document, generated from the one route table (every action, its method,
 //! its path and path parameters) and the probes, so it cannot drift from what the router serves.
-//! Answers are described as JSON objects and every refusal by the ACK error body; the bodies of
-//! the answers themselves are the SDK models' (not yet generated here).
+//! Answers and bodies are the DTO types' schemas (`shapes.rs`), every refusal the ACK error body.
+
+mod shapes;
 
 use crate::action::{Action, Method, ROUTES};
+use schemars::SchemaGenerator;
+use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
 /// Unauthenticated routes outside the signed API: path and what it answers.
@@ -32,11 +35,12 @@ fn path_params(path: &str) -> Vec<Value> {
         .collect()
 }
 
-fn operation(a: Action, method: Method, path: &str) -> Value {
+fn operation(a: Action, method: Method, path: &str, g: &mut SchemaGenerator) -> Value {
+    let shape = shapes::shape(a, g);
     let ok = if a == Action::StreamEvents {
-        json!({"description": "Server-Sent Events", "content": {"text/event-stream": {"schema": {"type": "string"}}}})
+        json!({"description": "Server-Sent Events", "content": {"text/event-stream": {"schema": shape.answer}}})
     } else {
-        json!({"description": "success", "content": {"application/json": {"schema": {"type": "object"}}}})
+        json!({"description": "success", "content": {"application/json": {"schema": shape.answer}}})
     };
     let mut op = json!({
         "operationId": a.name(),
@@ -48,19 +52,26 @@ fn operation(a: Action, method: Method, path: &str) -> Value {
             "default": {"description": "an ACK error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
         },
     });
-    if method == Method::Post {
+    if method == Method::Post || shape.body.is_some() {
+        let schema = shape.body.unwrap_or_else(|| json!({}));
         op["requestBody"] =
-            json!({"required": false, "content": {"application/json": {"schema": {}}}});
+            json!({"required": false, "content": {"application/json": {"schema": schema}}});
     }
     op
 }
 
 pub fn document() -> Value {
+    // JSON Schema 2020-12, OpenAPI 3.1's own dialect, with shared types under components.
+    let mut g = SchemaSettings::draft2020_12()
+        .with(|s| s.definitions_path = "/components/schemas".into())
+        .into_generator();
     let mut paths = Map::new();
     for r in ROUTES {
         let entry = paths.entry(r.path.to_string()).or_insert_with(|| json!({}));
-        entry[r.method.as_str().to_ascii_lowercase()] = operation(r.action, r.method, r.path);
+        entry[r.method.as_str().to_ascii_lowercase()] =
+            operation(r.action, r.method, r.path, &mut g);
     }
+    let mut schemas: Map<String, Value> = g.take_definitions(true).into_iter().collect();
     for (path, what) in PROBES {
         paths.insert(
             (*path).to_string(),
@@ -69,6 +80,13 @@ pub fn document() -> Value {
                               "503": {"description": "not ready", "content": {"application/json": {"schema": {"type": "object"}}}}}}}),
         );
     }
+    schemas.insert(
+        "Error".into(),
+        json!({"type": "object", "required": ["code", "message", "requestId"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "requestId": {"type": "string"},
+                           "status": {"type": "integer"}, "Code": {"type": "string"}, "Message": {"type": "string"},
+                           "RequestId": {"type": "string"}}}),
+    );
     json!({
         "openapi": "3.1.0",
         "info": {"title": "ack-addons", "version": env!("CARGO_PKG_VERSION"),
@@ -77,10 +95,7 @@ pub fn document() -> Value {
         "components": {
             "securitySchemes": {"acs": {"type": "apiKey", "in": "header", "name": "Authorization",
                                         "description": "ACS3-HMAC-SHA256 Credential=…,SignedHeaders=…,Signature=… (or acs ID:signature)"}},
-            "schemas": {"Error": {"type": "object", "required": ["code", "message", "requestId"],
-                "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "requestId": {"type": "string"},
-                               "status": {"type": "integer"}, "Code": {"type": "string"}, "Message": {"type": "string"},
-                               "RequestId": {"type": "string"}}}},
+            "schemas": schemas,
         },
     })
 }
@@ -115,5 +130,46 @@ mod tests {
             assert_eq!(n, 1, "{}", a.name());
         }
         assert!(doc["paths"]["/readyz"]["get"].is_object());
+    }
+
+    /// Every `$ref` anywhere in the document names a schema that is there.
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("$ref") {
+                    out.push(r.clone());
+                }
+                m.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn answers_are_the_dto_schemas_and_every_reference_resolves() {
+        let doc = document();
+        let answer = |path: &str, method: &str| {
+            doc["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]
+                .clone()
+        };
+        assert_eq!(
+            answer("/tasks/{task_id}", "get")["$ref"],
+            "#/components/schemas/TaskInfo"
+        );
+        let info = &doc["components"]["schemas"]["TaskInfo"];
+        assert!(
+            info["required"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("task_id"))
+        );
+        let mut all = Vec::new();
+        refs(&doc, &mut all);
+        assert!(all.len() > 50, "{}", all.len());
+        for r in all {
+            let name = r.strip_prefix("#/components/schemas/").unwrap();
+            assert!(doc["components"]["schemas"][name].is_object(), "{r}");
+        }
     }
 }

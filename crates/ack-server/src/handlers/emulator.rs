@@ -46,5 +46,5 @@ pub async fn inject(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
 
 pub async fn clear(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
     let cleared = st.store.clear_faults(&ctx.account).await?;
-    Reply::json(&serde_json::json!({ "cleared": cleared }))
+    Reply::json(&ack_wire::dto::FaultsCleared { cleared })
 }

@@ -2,7 +2,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// One catalog entry as ListAddons and DescribeAddon show it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct AddonItem {
     pub name: String,
     pub version: String,
@@ -15,19 +15,19 @@ pub struct AddonItem {
     pub architecture: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ListAddonsResponse {
     pub addons: Vec<AddonItem>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct DescribeAddonResponse {
     #[serde(flatten)]
     pub addon: AddonItem,
     pub newer_versions: Vec<NewerVersion>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct NewerVersion {
     pub version: String,
     pub upgradable: bool,
@@ -35,7 +35,7 @@ pub struct NewerVersion {
 }
 
 /// DescribeAddons keeps ACK's PascalCase top-level keys.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct DescribeAddonsResponse {
     #[serde(rename = "ComponentGroups")]
     pub component_groups: Vec<ComponentGroup>,
@@ -43,18 +43,18 @@ pub struct DescribeAddonsResponse {
     pub standard_components: BTreeMap<String, StandardComponent>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ComponentGroup {
     pub group_name: String,
     pub items: Vec<ComponentGroupItem>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ComponentGroupItem {
     pub name: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct StandardComponent {
     pub name: String,
     pub version: String,
@@ -64,26 +64,26 @@ pub struct StandardComponent {
     pub disabled: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct AddonMetadata {
     pub name: String,
     pub version: String,
     pub config_schema: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct InstanceSummary {
     pub name: String,
     pub version: String,
     pub state: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ListInstancesResponse {
     pub addons: Vec<InstanceSummary>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct InstanceDetail {
     pub name: String,
     pub version: String,
@@ -92,7 +92,7 @@ pub struct InstanceDetail {
     pub logging: InstanceLogging,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct InstanceLogging {
     pub capable: bool,
     pub enabled: bool,
@@ -100,7 +100,7 @@ pub struct InstanceLogging {
     pub logstore: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct InstanceDescribe {
     pub name: String,
     pub version: String,
@@ -109,13 +109,13 @@ pub struct InstanceDescribe {
 }
 
 /// ListClusterAddonInstanceResources.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct InstanceResources {
     pub helm_release: HelmRelease,
     pub kubernetes_objects: Vec<KubernetesObject>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct HelmRelease {
     pub chart_name: String,
     pub chart_version: String,
@@ -123,7 +123,7 @@ pub struct HelmRelease {
     pub release_name: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct KubernetesObject {
     pub group: String,
     pub version: String,

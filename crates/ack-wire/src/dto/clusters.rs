@@ -2,7 +2,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The fields of CreateCluster's body this server uses; all other fields are accepted and ignored.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct CreateClusterRequest {
     pub name: Option<String>,
@@ -19,14 +19,14 @@ pub struct CreateClusterRequest {
 }
 
 /// One `{key, value}` of CreateCluster's `tags` or of ModifyClusterTags' body.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct TagRequest {
     pub key: Option<String>,
     pub value: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct CreateClusterAddon {
     pub name: Option<String>,
@@ -37,7 +37,7 @@ pub struct CreateClusterAddon {
 
 /// DescribeClusterDetail, and each item of DescribeClustersV1. Types matter: Go decodes it into
 /// typed structs, and aliyungo decodes `created`/`updated` as RFC 3339 times.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ClusterDetail {
     pub cluster_id: String,
     pub name: String,
@@ -71,13 +71,13 @@ pub struct ClusterDetail {
     pub maintenance_window: MaintenanceWindow,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Tag {
     pub key: String,
     pub value: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct MaintenanceWindow {
     pub enable: bool,
     pub maintenance_time: String,
@@ -86,7 +86,7 @@ pub struct MaintenanceWindow {
     pub recurrence: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ClustersPage {
     pub clusters: Vec<ClusterDetail>,
     pub page_info: super::PageInfo,
@@ -94,7 +94,7 @@ pub struct ClustersPage {
 
 /// One add-on of InstallClusterAddons / UnInstallClusterAddons (`name`) or UpgradeClusterAddons
 /// (`component_name`, `next_version`); unknown fields such as `policy` are accepted and ignored.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct AddonChangeRequest {
     pub name: Option<String>,
@@ -106,14 +106,14 @@ pub struct AddonChangeRequest {
 }
 
 /// ModifyClusterAddon: `config` is a JSON document inside a string.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct ModifyAddonRequest {
     pub config: Option<String>,
 }
 
 /// The emulator's fault body.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct FaultRequest {
     pub cluster_id: Option<String>,

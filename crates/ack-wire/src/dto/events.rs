@@ -3,14 +3,14 @@
 use super::PageInfo;
 use serde::Serialize;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct EventsPage {
     pub events: Vec<EventEntry>,
     pub page_info: PageInfo,
     pub request_id: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct EventEntry {
     /// A string in the SDK's model; it increases with every event.
     pub event_id: String,
@@ -24,7 +24,7 @@ pub struct EventEntry {
     pub data: EventData,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct EventData {
     pub level: String,
     pub reason: String,

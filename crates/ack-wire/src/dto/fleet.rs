@@ -3,12 +3,12 @@
 
 use serde::Serialize;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct FleetAddonsResponse {
     pub addons: Vec<FleetAddon>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct FleetAddon {
     pub name: String,
     /// Clusters with the add-on installed; `versions` adds up to it.
@@ -21,7 +21,7 @@ pub struct FleetAddon {
     pub versions: Vec<FleetVersion>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct FleetVersion {
     pub version: String,
     pub clusters: u64,

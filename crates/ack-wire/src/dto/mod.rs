@@ -23,7 +23,7 @@ use serde::Serialize;
 
 /// The error body every client understands: the lowercase keys the tea SDKs read, plus the
 /// PascalCase copies the legacy Python core reads (ack-addon-api.md §1).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ErrorBody<'a> {
     pub code: &'a str,
     pub message: &'a str,
@@ -53,16 +53,22 @@ impl<'a> ErrorBody<'a> {
 }
 
 /// The answer of every call that starts a task (CreateCluster, DeleteCluster, Install…).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct TaskStarted {
     pub cluster_id: String,
     pub request_id: String,
     pub task_id: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct PageInfo {
     pub page_number: u32,
     pub page_size: u32,
     pub total_count: u64,
+}
+
+/// ClearFaults: how many injected faults were removed.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct FaultsCleared {
+    pub cleared: u64,
 }

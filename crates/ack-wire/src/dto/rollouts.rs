@@ -5,7 +5,7 @@ use super::PageInfo;
 use serde::Serialize;
 use serde_json::Value;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct RolloutCreated {
     pub rollout_id: String,
     pub request_id: String,
@@ -14,7 +14,7 @@ pub struct RolloutCreated {
 }
 
 /// CreateAddonRollout with `dry_run`: what would be made, nothing made.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct RolloutPlan {
     pub dry_run: bool,
     pub request_id: String,
@@ -27,13 +27,13 @@ pub struct RolloutPlan {
     pub skip_reasons: Vec<SkipReason>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct SkipReason {
     pub reason: String,
     pub clusters: u64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct RolloutInfo {
     pub rollout_id: String,
     pub addon: String,
@@ -55,7 +55,7 @@ pub struct RolloutInfo {
     pub error: RolloutError,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct RolloutWave {
     pub index: i64,
     pub size: i64,
@@ -65,7 +65,7 @@ pub struct RolloutWave {
 }
 
 /// Members by state; they always add up to `total`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct RolloutCounts {
     pub total: u64,
     pub pending: u64,
@@ -78,20 +78,20 @@ pub struct RolloutCounts {
 }
 
 /// Empty strings while there is none.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct RolloutError {
     pub code: String,
     pub message: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct RolloutsPage {
     pub rollouts: Vec<RolloutInfo>,
     pub page_info: PageInfo,
     pub request_id: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct RolloutMember {
     pub cluster_id: String,
     /// -1 for a skipped cluster.
@@ -104,7 +104,7 @@ pub struct RolloutMember {
     pub message: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct RolloutMembersPage {
     pub clusters: Vec<RolloutMember>,
     pub page_info: PageInfo,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 /// Borrowed from the snapshot it renders, so a poll copies no names or versions.
 pub type UpgradeStatusMap<'a> = BTreeMap<&'a str, UpgradeStatusEntry<'a>>;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct UpgradeStatusEntry<'a> {
     pub tasks: UpgradeStatusTask<'a>,
     pub addon_info: UpgradeStatusAddonInfo<'a>,
@@ -13,7 +13,7 @@ pub struct UpgradeStatusEntry<'a> {
     pub can_upgrade: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct UpgradeStatusTask<'a> {
     pub created_at: String,
     pub finished_at: String,
@@ -23,7 +23,7 @@ pub struct UpgradeStatusTask<'a> {
     pub message: &'a str,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct UpgradeStatusAddonInfo<'a> {
     pub component_name: &'a str,
     pub version: &'a str,
@@ -35,7 +35,7 @@ pub struct UpgradeStatusAddonInfo<'a> {
 /// Terraform decodes them into typed fields (ack-addon-api.md §3.3).
 pub type AddonsVersionMap = BTreeMap<String, AddonVersionEntry>;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct AddonVersionEntry {
     pub component_name: String,
     pub version: String,

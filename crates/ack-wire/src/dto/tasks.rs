@@ -2,7 +2,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// DescribeTaskInfo (ack-addon-api.md §3.9).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct TaskInfo {
     pub task_id: String,
     pub cluster_id: String,
@@ -22,14 +22,14 @@ pub struct TaskInfo {
     pub error: Option<TaskError>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct TaskTarget {
     pub id: String,
     #[serde(rename = "type")]
     pub kind: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct TaskStage {
     pub state: String,
     pub message: String,
@@ -38,7 +38,7 @@ pub struct TaskStage {
     pub outputs: Value,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct TaskEvent {
     pub action: String,
     pub level: String,
@@ -48,20 +48,20 @@ pub struct TaskEvent {
     pub timestamp: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct TaskResult {
     pub data: String,
     pub status: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct TaskError {
     pub code: String,
     pub message: String,
 }
 
 /// DescribeClusterTasks; note the camelCase `requestId`, as ACK sends it here.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ClusterTasks {
     pub tasks: Vec<ClusterTask>,
     pub page_info: super::PageInfo,
@@ -69,7 +69,7 @@ pub struct ClusterTasks {
     pub request_id: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ClusterTask {
     pub task_id: String,
     pub task_type: String,

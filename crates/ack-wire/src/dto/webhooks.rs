@@ -3,7 +3,7 @@
 use super::PageInfo;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhookRequest {
     pub url: Option<String>,
@@ -11,7 +11,7 @@ pub struct CreateWebhookRequest {
     pub secret: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct WebhookCreated {
     pub webhook_id: String,
     /// Shown once, here: the key of every delivery's `x-ack-signature`.
@@ -19,7 +19,7 @@ pub struct WebhookCreated {
     pub request_id: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct WebhookEntry {
     pub webhook_id: String,
     pub url: String,
@@ -27,13 +27,13 @@ pub struct WebhookEntry {
     pub created: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct WebhookList {
     pub webhooks: Vec<WebhookEntry>,
     pub request_id: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct DeliveryEntry {
     pub event_id: String,
     #[serde(rename = "type")]
@@ -46,7 +46,7 @@ pub struct DeliveryEntry {
     pub delivered: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct DeliveriesPage {
     pub deliveries: Vec<DeliveryEntry>,
     pub page_info: PageInfo,
