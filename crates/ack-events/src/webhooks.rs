@@ -1,5 +1,5 @@
-//! Webhook delivery: each webhook, under a lease, takes the next event it wants after its cursor
-//! and POSTs it until a 2xx answer, retrying with backoff (a timeout or a refused connection
+//! Webhook delivery: each webhook, under a lease, takes its oldest pending delivery (written with
+//! the event, in the change's transaction) and POSTs it until a 2xx answer, retrying with backoff (a timeout or a refused connection
 //! counts as a failure) for up to a day, in event order. It runs beside the API on tasks of its
 //! own, so a slow or dead receiver never slows a request.
 
@@ -143,23 +143,11 @@ impl Deliverer {
     }
 
     /// Delivers what is due for one webhook, in order, until an attempt fails or nothing is due.
-    async fn deliver(&self, mut w: WebhookRecord) -> Result<(), ack_domain::DomainError> {
+    async fn deliver(&self, w: WebhookRecord) -> Result<(), ack_domain::DomainError> {
         for _ in 0..1000 {
             let now = now_ms();
-            let next = match self.store.pending_delivery(&w.id).await? {
-                Some(p) => Some(p),
-                None => self.store.next_delivery(&mut w, &self.owner, now).await?,
-            };
-            let Some((d, e)) = next else {
-                if self
-                    .store
-                    .events_after(&w.account, &Default::default(), w.cursor, 1)
-                    .await?
-                    .is_empty()
-                {
-                    return Ok(());
-                }
-                continue;
+            let Some((d, e)) = self.store.pending_delivery(&w.id).await? else {
+                return Ok(());
             };
             if d.next_attempt_ms > now {
                 return Ok(());
@@ -202,7 +190,6 @@ impl Deliverer {
             if !delivered {
                 return Ok(());
             }
-            w.cursor = w.cursor.max(e.id);
         }
         Ok(())
     }

@@ -17,6 +17,10 @@ const SQLITE: &[(i64, &str)] = &[
     (4, include_str!("../migrations/sqlite/0004_events.sql")),
     (5, include_str!("../migrations/sqlite/0005_webhooks.sql")),
     (6, include_str!("../migrations/sqlite/0006_console.sql")),
+    (
+        7,
+        include_str!("../migrations/sqlite/0007_webhook_outbox.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -31,6 +35,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (4, include_str!("../migrations/postgres/0004_events.sql")),
     (5, include_str!("../migrations/postgres/0005_webhooks.sql")),
     (6, include_str!("../migrations/postgres/0006_console.sql")),
+    (
+        7,
+        include_str!("../migrations/postgres/0007_webhook_outbox.sql"),
+    ),
 ];
 
 /// The newest migration of this build: a database at another version is not ready for it.

@@ -47,7 +47,8 @@ pub(crate) async fn log_task(
          SELECT t.account, $2, t.cluster_id, t.task_id,
            CASE WHEN (SELECT COUNT(*) FROM task_addons a WHERE a.task_id = t.task_id) = 1
                 THEN (SELECT MIN(a.component) FROM task_addons a WHERE a.task_id = t.task_id) ELSE '' END,
-           $3, $4, $5, $6, $7 FROM tasks t WHERE t.task_id = $1",
+           $3, $4, $5, $6, $7 FROM tasks t WHERE t.task_id = $1
+         RETURNING event_id, account, type",
         task_id,
         e,
         time_ms,
@@ -65,7 +66,8 @@ pub(crate) async fn log_rollout(
     insert(
         tx,
         "INSERT INTO events (account, type, rollout_id, addon, state, level, reason, message, time_ms)
-         SELECT r.account, $2, r.rollout_id, r.addon, $3, $4, $5, $6, $7 FROM rollouts r WHERE r.rollout_id = $1",
+         SELECT r.account, $2, r.rollout_id, r.addon, $3, $4, $5, $6, $7 FROM rollouts r WHERE r.rollout_id = $1
+         RETURNING event_id, account, type",
         rollout_id,
         e,
         time_ms,
@@ -73,7 +75,8 @@ pub(crate) async fn log_rollout(
     .await
 }
 
-/// Runs one of the inserts above: `$1` the row the event is about, `$2…$7` the event.
+/// Runs one of the inserts above: `$1` the row the event is about, `$2…$7` the event. The
+/// webhooks that want it get their delivery row in the same transaction (the outbox).
 async fn insert(
     tx: &mut Transaction<'_, Any>,
     sql: &'static str,
@@ -81,7 +84,7 @@ async fn insert(
     e: Logged<'_>,
     time_ms: i64,
 ) -> Res<()> {
-    sqlx::query(sql)
+    let row = sqlx::query(sql)
         .bind(id)
         .bind(e.kind)
         .bind(e.state)
@@ -89,9 +92,14 @@ async fn insert(
         .bind(e.reason)
         .bind(e.message)
         .bind(time_ms)
-        .execute(&mut **tx)
+        .fetch_optional(&mut **tx)
         .await
         .map_err(unavailable)?;
+    if let Some(r) = row {
+        let event_id: i64 = r.try_get("event_id").map_err(unavailable)?;
+        let account: String = r.try_get("account").map_err(unavailable)?;
+        super::webhooks::enqueue(tx, event_id, &account, e.kind, time_ms).await?;
+    }
     Ok(())
 }
 

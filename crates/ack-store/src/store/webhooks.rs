@@ -1,7 +1,7 @@
-//! Webhooks: subscriptions, their deliveries, and what the deliverer reads and writes (a lease
-//! per webhook, the cursor over the event log, one delivery row per event it tried).
+//! Webhooks: subscriptions, their deliveries (an outbox: a pending row per wanted event, written
+//! with the event in the change's transaction), and what the deliverer reads and writes (a lease
+//! per webhook, its oldest pending row first, the cursor as how far it got).
 
-use super::events::EventFilter;
 use super::{Backend, Res, Store};
 use crate::unavailable;
 use ack_domain::DomainError;
@@ -82,6 +82,42 @@ fn delivery_row(r: &AnyRow) -> Res<DeliveryRecord> {
         next_attempt_ms: r.try_get("next_attempt_ms").map_err(err)?,
         delivered_ms: r.try_get("delivered_ms").map_err(err)?,
     })
+}
+
+/// The outbox: a pending delivery, for each of the account's webhooks that wants `kind`, of the
+/// event just logged in `tx`. Matched here by the domain's one rule for patterns.
+pub(crate) async fn enqueue(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    event_id: i64,
+    account: &str,
+    kind: &str,
+    time_ms: i64,
+) -> Res<()> {
+    let hooks = sqlx::query("SELECT webhook_id, events FROM webhooks WHERE account = $1")
+        .bind(account)
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(unavailable)?;
+    for h in hooks {
+        let id: String = h.try_get("webhook_id").map_err(err)?;
+        let events: String = h.try_get("events").map_err(err)?;
+        let patterns: Vec<String> = serde_json::from_str(&events).unwrap_or_default();
+        if !wants(&patterns, kind) {
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO webhook_deliveries (webhook_id, event_id, type, attempts, state, last_status, last_error, first_ms, next_attempt_ms)
+             VALUES ($1, $2, $3, 0, 'pending', 0, '', $4, $4)",
+        )
+        .bind(id)
+        .bind(event_id)
+        .bind(kind)
+        .bind(time_ms)
+        .execute(&mut **tx)
+        .await
+        .map_err(unavailable)?;
+    }
+    Ok(())
 }
 
 impl Store {
@@ -219,7 +255,7 @@ impl Store {
             .collect()
     }
 
-    /// The delivery this webhook is retrying, if any (it goes before every later event).
+    /// The webhook's oldest pending delivery, which goes before every later one: the event order.
     pub async fn pending_delivery(
         &self,
         webhook: &str,
@@ -234,66 +270,6 @@ impl Store {
         };
         let e = self.event_by_id(d.event_id).await?;
         Ok(e.map(|e| (d, e)))
-    }
-
-    /// The next event after the cursor that the webhook wants, recorded as a pending delivery;
-    /// the cursor moves over the ones it does not want (`w.cursor` with it). None: nothing new in
-    /// this batch.
-    pub async fn next_delivery(
-        &self,
-        w: &mut WebhookRecord,
-        owner: &str,
-        now_ms: i64,
-    ) -> Res<Option<(DeliveryRecord, EventRecord)>> {
-        let batch = self
-            .events_after(&w.account, &EventFilter::default(), w.cursor, 256)
-            .await?;
-        let Some(last) = batch.last().map(|e| e.id) else {
-            return Ok(None);
-        };
-        let (_turn, mut tx) = self.write_tx().await?;
-        match batch.into_iter().find(|e| wants(&w.events, &e.kind)) {
-            Some(e) => {
-                let r = sqlx::query(
-                    "INSERT INTO webhook_deliveries (webhook_id, event_id, type, attempts, state, last_status, last_error, first_ms, next_attempt_ms)
-                     SELECT $1, $2, $3, 0, 'pending', 0, '', $4, $4 FROM webhooks WHERE webhook_id = $1 AND lease_owner = $5
-                     ON CONFLICT (webhook_id, event_id) DO NOTHING",
-                )
-                .bind(&w.id)
-                .bind(e.id)
-                .bind(&e.kind)
-                .bind(now_ms)
-                .bind(owner)
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?;
-                let skipped_to = e.id - 1;
-                self.move_cursor(&mut tx, &w.id, owner, skipped_to).await?;
-                w.cursor = w.cursor.max(skipped_to);
-                tx.commit().await.map_err(unavailable)?;
-                if r.rows_affected() == 0 {
-                    return Ok(None);
-                }
-                let d = DeliveryRecord {
-                    event_id: e.id,
-                    kind: e.kind.clone(),
-                    attempts: 0,
-                    state: "pending".into(),
-                    last_status: 0,
-                    last_error: String::new(),
-                    first_ms: now_ms,
-                    next_attempt_ms: now_ms,
-                    delivered_ms: None,
-                };
-                Ok(Some((d, e)))
-            }
-            None => {
-                self.move_cursor(&mut tx, &w.id, owner, last).await?;
-                tx.commit().await.map_err(unavailable)?;
-                w.cursor = last;
-                Ok(None)
-            }
-        }
     }
 
     async fn move_cursor(

@@ -1,16 +1,28 @@
-//! Webhooks, on a store the other suites are done with (its events already logged): a
-//! subscription follows the log from its cursor, one deliverer at a time, retrying an event
-//! before any later one.
+//! Webhooks, on a store the other suites are done with (its events already logged): each
+//! wanted event gets its pending delivery in the change's own transaction (the outbox), one
+//! deliverer at a time, retrying an event before any later one.
 
+use super::cluster;
+use ack_domain::task::Task;
 use ack_domain::webhook::WebhookSecret;
-use ack_store::{Attempt, Store, WebhookRecord};
+use ack_store::{Attempt, Store, TaskStart, WebhookRecord};
+
+/// A cluster created in `account`: it logs task.created (and cluster events later).
+async fn create(store: &Store, id: &str, account: &str) {
+    let c = cluster(id, account, id, 50);
+    let t = Task::new(account, &c.id, "cluster_create", 50, vec![]);
+    store
+        .start_task(&t, TaskStart::CreateCluster(&c))
+        .await
+        .unwrap();
+}
 
 pub async fn suite(store: &Store) {
     let w = WebhookRecord {
         id: "W-contract".into(),
         account: "ro".into(),
         url: "http://127.0.0.1:1/hook".into(),
-        events: vec!["rollout.*".into()],
+        events: vec!["task.*".into()],
         secret: WebhookSecret::stored("contract-secret".into()),
         created_ms: 1,
         cursor: 0,
@@ -23,7 +35,7 @@ pub async fn suite(store: &Store) {
     );
     assert!(store.webhooks("other").await.unwrap().is_empty());
     // One deliverer at a time.
-    let mut mine = store.claim_webhooks("d1", 10, 10_000).await.unwrap();
+    let mine = store.claim_webhooks("d1", 10, 10_000).await.unwrap();
     assert_eq!(mine.len(), 1);
     assert!(
         store
@@ -32,18 +44,27 @@ pub async fn suite(store: &Store) {
             .unwrap()
             .is_empty()
     );
-    let w = &mut mine[0];
-    // The first rollout event of the account (the earlier task events are not wanted).
-    let (d, e) = store
-        .next_delivery(w, "d1", 100)
-        .await
-        .unwrap()
-        .expect("a rollout event to deliver");
+    let w = &mine[0];
+    // What was logged before it was made is not its; nothing is due.
+    assert!(store.pending_delivery(&w.id).await.unwrap().is_none());
+    assert_eq!(store.deliveries("ro", &w.id, 1, 10).await.unwrap().1, 0);
+    // A task started in another account, and one in its own: only the second is queued, by the
+    // change itself (before any deliverer ran), and only its task.* event.
+    create(store, "cwh0", "other").await;
+    create(store, "cwh1", "ro").await;
+    let (queued, n) = store.deliveries("ro", &w.id, 1, 10).await.unwrap();
+    assert_eq!(n, 1);
     assert_eq!(
-        (d.state.as_str(), d.attempts, e.kind.as_str()),
-        ("pending", 0, "rollout.created")
+        (
+            queued[0].state.as_str(),
+            queued[0].attempts,
+            queued[0].kind.as_str()
+        ),
+        ("pending", 0, "task.created")
     );
-    assert_eq!(w.cursor, e.id - 1, "moved over what it does not want");
+    let (d, e) = store.pending_delivery(&w.id).await.unwrap().unwrap();
+    assert_eq!((d.event_id, e.kind.as_str()), (e.id, "task.created"));
+    assert_eq!(e.cluster_id, "cwh1");
     // A failure keeps it first in line; a success moves the cursor past it.
     let retry = Attempt::Retry {
         status: 500,
