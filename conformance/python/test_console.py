@@ -78,6 +78,14 @@ def data_state(driver, element_id):
         "const e = document.getElementById(arguments[0]); return e && e.getAttribute('data-state')", element_id)
 
 
+def press(driver, label):
+    """Clicks the button with this text, found and clicked in one step: a live region may be
+    swapped between a lookup and a click."""
+    assert driver.execute_script(
+        "const b = [...document.querySelectorAll('button')].find(b => b.textContent === arguments[0]);"
+        "if (b) { b.click(); return true; } return false;", label), f"no button {label!r}"
+
+
 def log_in(driver, site, ak=AK, secret=SECRET):
     driver.get(url(site, "/console/login"))
     driver.find_element(By.ID, "access_key_id").send_keys(ak)
@@ -197,7 +205,7 @@ def test_a_rollout_is_previewed_started_and_paused(site, browser):
     wait(browser, lambda d: "/console/rollouts/R-" in d.current_url)
     rid = browser.current_url.rsplit("/", 1)[1]
     wait(browser, lambda d: data_state(d, "rollout-state") == "running")
-    browser.find_element(By.XPATH, "//button[text()='Pause rollout']").click()
+    press(browser, "Pause rollout")
     wait(browser, lambda d: data_state(d, "rollout-state") == "paused")
     r = fleet_call(site[1], "DescribeAddonRollout", "GET", f"/fleet/rollouts/{rid}")
     assert r["state"] == "paused" and r["counts"]["total"] == FLEET

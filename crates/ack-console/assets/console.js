@@ -14,6 +14,12 @@
     fetch(u.toString(), { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) {
+        // Not while someone is using a control in the region: later.
+        var active = document.activeElement;
+        if (active && active !== document.body && region.contains(active)) {
+          timer = setTimeout(refresh, 1000);
+          return;
+        }
         // Swapped only when it changed: a swap drops the keyboard focus and any half-made
         // choice in the region's forms.
         var next = document.createElement("template");

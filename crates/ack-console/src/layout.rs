@@ -137,6 +137,25 @@ pub fn button(v: &Viewer, action: &str, op: &str, label: &str) -> Markup {
     }
 }
 
+/// The pause, resume and cancel buttons that suit a task's or rollout's state (`noun` names it
+/// on the buttons when the page holds more than one kind).
+pub fn controls(v: &Viewer, action: &str, state: &str, noun: &str) -> Markup {
+    let label = |verb: &str| {
+        if noun.is_empty() {
+            verb.to_string()
+        } else {
+            format!("{verb} {noun}")
+        }
+    };
+    html! {
+        @match state {
+            "running" => { (button(v, action, "pause", &label("Pause"))) (button(v, action, "cancel", &label("Cancel"))) }
+            "paused" => { (button(v, action, "resume", &label("Resume"))) (button(v, action, "cancel", &label("Cancel"))) }
+            _ => {}
+        }
+    }
+}
+
 /// A state as a word with a symbol, so that it never rests on colour.
 pub fn state(word: &str) -> Markup {
     let symbol = match word.to_ascii_lowercase().as_str() {

@@ -7,7 +7,8 @@ use crate::layout::{self, Page};
 use crate::{Console, SESSION_TTL_SECS, Shared};
 use ack_server::AuthMode;
 use ack_store::SessionRecord;
-use axum::extract::{Form, State};
+use axum::extract::{Form, FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::html;
@@ -80,18 +81,25 @@ impl Console {
             Err(e) => Err(layout::failure(&ack_server::ApiError::from(e), None)),
         }
     }
+}
 
-    /// The viewer of a changing form, whose CSRF token must be the session's.
-    pub async fn poster(
-        &self,
-        headers: &HeaderMap,
-        form: &HashMap<String, String>,
-    ) -> Result<Viewer, Response> {
-        let v = self.viewer(headers).await?;
+impl Viewer {
+    /// A changing form must carry the session's CSRF token: the refusal when it does not.
+    pub fn refused(&self, form: &HashMap<String, String>) -> Option<Response> {
         match form.get("csrf") {
-            Some(t) if same(t, &v.csrf) => Ok(v),
-            _ => Err(forbidden()),
+            Some(t) if same(t, &self.csrf) => None,
+            _ => Some(forbidden()),
         }
+    }
+}
+
+/// Every page handler takes its viewer as an argument; without a session the answer is the
+/// login form.
+impl FromRequestParts<Shared> for Viewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, c: &Shared) -> Result<Self, Response> {
+        c.viewer(&parts.headers).await
     }
 }
 
@@ -205,8 +213,13 @@ pub async fn logout(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = c.poster(&headers, &form).await {
-        return r;
+    match c.viewer(&headers).await {
+        Ok(v) => {
+            if let Some(r) = v.refused(&form) {
+                return r;
+            }
+        }
+        Err(r) => return r,
     }
     if let Some(token) = cookie(&headers, SESSION_COOKIE)
         && let Err(e) = c.app.store.delete_session(&hash(token)).await

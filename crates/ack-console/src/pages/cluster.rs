@@ -5,12 +5,12 @@
 use super::{done, live_part};
 use crate::Shared;
 use crate::api::{change, list, read, s};
-use crate::layout::{Page, button, csrf, see_other, state, when};
+use crate::layout::{Page, controls, csrf, see_other, state, when};
 use crate::session::Viewer;
 use ack_server::ApiError;
 use ack_wire::Action;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
 use serde_json::{Value, json};
@@ -18,14 +18,10 @@ use std::collections::HashMap;
 
 pub async fn page(
     State(c): State<Shared>,
-    headers: HeaderMap,
+    v: Viewer,
     Path(id): Path<String>,
     Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
-    let v = match c.viewer(&headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let r = render(&c, &v, &id, live_part(&q)).await;
     done(&v, r)
 }
@@ -133,11 +129,7 @@ pub fn tasks_table(v: &Viewer, tasks: &[Value]) -> Markup {
                         td { (state(&s(t, "state"))) }
                         td { (when(&s(t, "created"))) }
                         td {
-                            @match s(t, "state").as_ref() {
-                                "running" => { (button(v, &control, "pause", "Pause")) (button(v, &control, "cancel", "Cancel")) }
-                                "paused" => { (button(v, &control, "resume", "Resume")) (button(v, &control, "cancel", "Cancel")) }
-                                _ => {}
-                            }
+                            (controls(v, &control, &s(t, "state"), ""))
                         }
                     }
                 }
@@ -184,14 +176,13 @@ async fn render(c: &Shared, v: &Viewer, id: &str, part: bool) -> Result<Response
 
 pub async fn upgrade(
     State(c): State<Shared>,
-    headers: HeaderMap,
+    v: Viewer,
     Path(id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let v = match c.poster(&headers, &form).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    if let Some(r) = v.refused(&form) {
+        return r;
+    }
     let field = |k: &str| form.get(k).map_or("", String::as_str);
     let body = json!([{ "component_name": field("addon"), "next_version": field("version") }]);
     let r = change(

@@ -9,7 +9,7 @@ use crate::session::Viewer;
 use ack_server::ApiError;
 use ack_wire::Action;
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+
 use axum::response::Response;
 use maud::html;
 
@@ -17,13 +17,9 @@ const PAGE_SIZE: u64 = 50;
 
 pub async fn page(
     State(c): State<Shared>,
-    headers: HeaderMap,
+    v: Viewer,
     Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
-    let v = match c.viewer(&headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let r = render(&c, &v, &q).await;
     done(&v, r)
 }

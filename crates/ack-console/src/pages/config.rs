@@ -10,7 +10,7 @@ use crate::session::Viewer;
 use ack_server::ApiError;
 use ack_wire::Action;
 use axum::extract::{Form, Path, State};
-use axum::http::HeaderMap;
+
 use axum::response::Response;
 use maud::html;
 use serde_json::{Map, Value, json};
@@ -55,13 +55,9 @@ async fn schema_and_config(
 
 pub async fn page(
     State(c): State<Shared>,
-    headers: HeaderMap,
+    v: Viewer,
     Path((id, addon)): Path<(String, String)>,
 ) -> Response {
-    let v = match c.viewer(&headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let r = async {
         let (props, current) = schema_and_config(&c, &v, &id, &addon).await?;
         let body = html! {
@@ -115,15 +111,14 @@ fn typed(p: &Value, raw: &str) -> Option<Value> {
 
 pub async fn submit(
     State(c): State<Shared>,
-    headers: HeaderMap,
+    v: Viewer,
     Path((id, addon)): Path<(String, String)>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
     let map: HashMap<String, String> = form.iter().cloned().collect();
-    let v = match c.poster(&headers, &map).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    if let Some(r) = v.refused(&map) {
+        return r;
+    }
     let r = async {
         let (props, mut config) = schema_and_config(&c, &v, &id, &addon).await?;
         for (key, p) in &props {

@@ -9,16 +9,12 @@ use crate::session::Viewer;
 use ack_server::ApiError;
 use ack_wire::Action;
 use axum::extract::State;
-use axum::http::HeaderMap;
+
 use axum::response::Response;
 use maud::html;
 use serde_json::Value;
 
-pub async fn page(State(c): State<Shared>, headers: HeaderMap) -> Response {
-    let v = match c.viewer(&headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+pub async fn page(State(c): State<Shared>, v: Viewer) -> Response {
     let r = render(&c, &v).await;
     done(&v, r)
 }

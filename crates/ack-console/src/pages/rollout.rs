@@ -3,27 +3,23 @@
 use super::{done, live_part};
 use crate::Shared;
 use crate::api::{list, n, read, s};
-use crate::layout::{Page, button, html_response, see_other, state, when};
+use crate::layout::{Page, controls, html_response, state, when};
 use crate::session::Viewer;
 use ack_server::ApiError;
 use ack_wire::Action;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 
 pub async fn page(
     State(c): State<Shared>,
-    headers: HeaderMap,
+    v: Viewer,
     Path(id): Path<String>,
     Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
-    let v = match c.viewer(&headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let r = render(&c, &v, &id, live_part(&q)).await;
     done(&v, r)
 }
@@ -68,11 +64,7 @@ async fn live(c: &Shared, v: &Viewer, id: &str) -> Result<Markup, ApiError> {
             " · " (s(&r, "addon")) " to " (s(&r, "version")) }
         @if !s(&error, "code").is_empty() { p.error role="alert" { (s(&error, "code")) ": " (s(&error, "message")) } }
         p {
-            @match s(&r, "state").as_ref() {
-                "running" => { (button(v, &control, "pause", "Pause rollout")) (button(v, &control, "cancel", "Cancel rollout")) }
-                "paused" => { (button(v, &control, "resume", "Resume rollout")) (button(v, &control, "cancel", "Cancel rollout")) }
-                _ => {}
-            }
+            (controls(v, &control, &s(&r, "state"), "rollout"))
         }
         p id="rollout-counts" {
             @for k in ["total", "pending", "running", "success", "fail", "skipped", "canceled", "rolled_back"] {
@@ -143,25 +135,15 @@ async fn render(c: &Shared, v: &Viewer, id: &str, part: bool) -> Result<Response
 
 pub async fn control(
     State(c): State<Shared>,
-    headers: HeaderMap,
+    v: Viewer,
     Path(id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let v = match c.poster(&headers, &form).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let action = match form.get("op").map(String::as_str) {
-        Some("pause") => Action::PauseAddonRollout,
-        Some("resume") => Action::ResumeAddonRollout,
-        Some("cancel") => Action::CancelAddonRollout,
-        other => {
-            let e = ApiError::invalid("op", format!("{other:?} is not pause, resume or cancel"));
-            return done(&v, Err(e));
-        }
-    };
-    let r = crate::api::change(&c.app, &v, action, &[("rollout_id", &id)], &json!({}))
-        .await
-        .map(|_| see_other(&format!("/console/rollouts/{id}")));
-    done(&v, r)
+    let back = format!("/console/rollouts/{id}");
+    let actions = [
+        Action::PauseAddonRollout,
+        Action::ResumeAddonRollout,
+        Action::CancelAddonRollout,
+    ];
+    super::control(&c, &v, &form, actions, ("rollout_id", &id), &back).await
 }

@@ -11,7 +11,7 @@ use crate::session::Viewer;
 use ack_server::ApiError;
 use ack_wire::{Action, ErrorCode};
 use axum::extract::{Form, Query, State};
-use axum::http::HeaderMap;
+
 use axum::response::Response;
 use maud::{Markup, html};
 use serde_json::{Map, Value, json};
@@ -138,13 +138,9 @@ fn form(c: &Shared, q: &[(String, String)]) -> Markup {
 
 pub async fn index(
     State(c): State<Shared>,
-    headers: HeaderMap,
+    v: Viewer,
     Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
-    let v = match c.viewer(&headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let r = async {
         let page = get(&q, "page")
             .parse::<u64>()
@@ -223,13 +219,9 @@ fn preview(v: &Viewer, q: &[(String, String)], plan: &Value) -> Markup {
 
 pub async fn new(
     State(c): State<Shared>,
-    headers: HeaderMap,
+    v: Viewer,
     Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
-    let v = match c.viewer(&headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let outcome = if get(&q, "version").is_empty() {
         None
     } else {
@@ -256,14 +248,13 @@ pub async fn new(
 
 pub async fn create(
     State(c): State<Shared>,
-    headers: HeaderMap,
+    v: Viewer,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
     let map: HashMap<String, String> = form.iter().cloned().collect();
-    let v = match c.poster(&headers, &map).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    if let Some(r) = v.refused(&map) {
+        return r;
+    }
     let fields: Vec<(String, String)> = form.into_iter().filter(|(k, _)| k != "csrf").collect();
     let r = async {
         let body = spec(&fields, false)?;

@@ -3,27 +3,23 @@
 use super::{done, live_part};
 use crate::Shared;
 use crate::api::{list, read, s};
-use crate::layout::{Page, button, html_response, see_other, state, when};
+use crate::layout::{Page, controls, html_response, state, when};
 use crate::session::Viewer;
 use ack_server::ApiError;
 use ack_wire::Action;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::HashMap;
 
 pub async fn page(
     State(c): State<Shared>,
-    headers: HeaderMap,
+    v: Viewer,
     Path(id): Path<String>,
     Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
-    let v = match c.viewer(&headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let r = render(&c, &v, &id, live_part(&q)).await;
     done(&v, r)
 }
@@ -38,11 +34,7 @@ fn live(v: &Viewer, id: &str, t: &Value) -> Markup {
             p.error role="alert" { (s(&error, "code")) ": " (s(&error, "message")) }
         }
         p {
-            @match s(t, "state").as_ref() {
-                "running" => { (button(v, &control, "pause", "Pause")) (button(v, &control, "cancel", "Cancel")) }
-                "paused" => { (button(v, &control, "resume", "Resume")) (button(v, &control, "cancel", "Cancel")) }
-                _ => {}
-            }
+            (controls(v, &control, &s(t, "state"), ""))
         }
         h2 { "Stages" }
         table {
@@ -85,25 +77,11 @@ async fn render(c: &Shared, v: &Viewer, id: &str, part: bool) -> Result<Response
 
 pub async fn control(
     State(c): State<Shared>,
-    headers: HeaderMap,
+    v: Viewer,
     Path(id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let v = match c.poster(&headers, &form).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let action = match form.get("op").map(String::as_str) {
-        Some("pause") => Action::PauseTask,
-        Some("resume") => Action::ResumeTask,
-        Some("cancel") => Action::CancelTask,
-        other => {
-            let e = ApiError::invalid("op", format!("{other:?} is not pause, resume or cancel"));
-            return done(&v, Err(e));
-        }
-    };
-    let r = crate::api::change(&c.app, &v, action, &[("task_id", &id)], &json!({}))
-        .await
-        .map(|_| see_other(&format!("/console/tasks/{id}")));
-    done(&v, r)
+    let back = format!("/console/tasks/{id}");
+    let actions = [Action::PauseTask, Action::ResumeTask, Action::CancelTask];
+    super::control(&c, &v, &form, actions, ("task_id", &id), &back).await
 }
