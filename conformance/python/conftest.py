@@ -5,6 +5,7 @@ Environment: ACK_ADDONS_BIN (default: target/debug/ack-addons in the repo).
 import json
 import os
 import pathlib
+import re
 import subprocess
 import tempfile
 import time
@@ -29,6 +30,8 @@ class Server:
         self.extra_args = extra_args
         self.proc = None
         self.port = None
+        self.scheme = "http"
+        self.ca = None  # with --tls-self-signed: the certificate it wrote, for clients to trust
 
     def start(self, args=None):
         cmd = [BIN, "serve", "--listen", "127.0.0.1:0", "--database", self.db_url] + (
@@ -37,8 +40,12 @@ class Server:
         self.log = tempfile.NamedTemporaryFile(prefix="ack-addons-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log, text=True)
         line = self.proc.stdout.readline()
-        assert line.startswith("listening on http://127.0.0.1:"), (line, self.log_tail())
-        self.port = int(line.strip().rsplit(":", 1)[1])
+        m = re.fullmatch(r"listening on (https?)://127\.0\.0\.1:(\d+)\n", line)
+        assert m, (line, self.log_tail())
+        self.scheme, self.port = m[1], int(m[2])
+        # Printed before the listening line, so it is in the log by now.
+        written = re.search(r"^tls certificate: (\S+)", self.log_tail(200), re.M)
+        self.ca = written[1] if written else self.ca
         return self
 
     def log_tail(self, lines=40):
@@ -90,8 +97,10 @@ def tea_client(server, signature_algorithm=None, ak=AK, secret=SECRET):
     from alibabacloud_cs20151215.client import Client
     from alibabacloud_tea_openapi import models as open_api_models
 
-    cfg = dict(access_key_id=ak, access_key_secret=secret, endpoint=server.endpoint, protocol="http",
+    cfg = dict(access_key_id=ak, access_key_secret=secret, endpoint=server.endpoint, protocol=server.scheme,
                region_id="cn-hangzhou", read_timeout=20000, connect_timeout=5000)
+    if server.scheme == "https":
+        cfg["ca"] = server.ca
     if signature_algorithm:
         cfg["signature_algorithm"] = signature_algorithm
     return Client(open_api_models.Config(**cfg))

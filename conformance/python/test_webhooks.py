@@ -20,10 +20,11 @@ ARGS = ["--access-key", f"{AK}:{SECRET}", "--access-key", f"{OTHER_AK}:{OTHER_SE
 
 
 class Receiver:
-    """An HTTP receiver: `fail` answers 500 that many times first; `down()` refuses connections."""
+    """An HTTP receiver (HTTPS with an `ssl.SSLContext` as `tls`): `fail` answers 500 that many
+    times first; `down()` refuses connections."""
 
-    def __init__(self, secret=None, fail=0):
-        self.secret, self.fail, self.got, self.bad = secret, fail, [], []
+    def __init__(self, secret=None, fail=0, tls=None):
+        self.secret, self.fail, self.got, self.bad, self.tls = secret, fail, [], [], tls
         self.server = None
         self.port = None
         self.up()
@@ -53,6 +54,8 @@ class Receiver:
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port or 0), H)
         self.port = self.server.server_address[1]
+        if self.tls:
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def down(self):
@@ -61,7 +64,7 @@ class Receiver:
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.port}/hook"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}/hook"
 
 
 def create(c, url, events, secret=None):
@@ -142,7 +145,7 @@ def test_a_failing_receiver_gets_it_on_the_fourth_attempt(srv):
 def test_bad_subscriptions_are_refused(srv):
     c = tea_client(srv)
     for body, field in [({"url": "ftp://127.0.0.1/x", "events": ["task.*"]}, "url"),
-                        ({"url": "https://127.0.0.1/x", "events": ["task.*"]}, "url"),
+                        ({"url": "https://", "events": ["task.*"]}, "url"),
                         ({"url": "http://127.0.0.1:1/x", "events": ["tasks.*"]}, "events[0]"),
                         ({"url": "http://127.0.0.1:1/x", "events": []}, "events"),
                         ({"url": "http://127.0.0.1:1/x", "secret": "short"}, "secret"),

@@ -22,23 +22,29 @@ function freshDb(tmp) {
   return `${pg}/${name}`;
 }
 
-async function startServer(extraArgs) {
+// With `{ tls: true }` the server makes its own certificate (--tls-self-signed) and the clients
+// trust it: the SDK's `ca` takes the PEM text itself, not a path.
+async function startServer(extraArgs, { tls = false } = {}) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ack-node-'));
   const db = freshDb(tmp);
-  const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--database', db, '--access-key', 'testid:testsecret', ...extraArgs], {
+  const tlsArgs = tls ? ['--tls-self-signed', '--tls-dir', tmp] : [];
+  const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--database', db, '--access-key', 'testid:testsecret', ...tlsArgs, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const line = await new Promise((resolve, reject) => {
     readline.createInterface({ input: proc.stdout }).once('line', resolve);
     proc.once('exit', (code) => reject(new Error(`server exited ${code}`)));
   });
-  assert.match(line, /^listening on http:\/\/127\.0\.0\.1:\d+$/);
+  const protocol = tls ? 'https' : 'http';
+  assert.match(line, new RegExp(`^listening on ${protocol}://127\\.0\\.0\\.1:\\d+$`));
   const port = Number(line.split(':').pop());
+  const ca = tls ? fs.readFileSync(path.join(tmp, 'cert.pem'), 'utf8') : undefined;
   return {
     port,
     client(signatureAlgorithm, secret = 'testsecret') {
-      const cfg = { accessKeyId: 'testid', accessKeySecret: secret, endpoint: `127.0.0.1:${port}`, protocol: 'http', regionId: 'cn-hangzhou' };
+      const cfg = { accessKeyId: 'testid', accessKeySecret: secret, endpoint: `127.0.0.1:${port}`, protocol, regionId: 'cn-hangzhou' };
       if (signatureAlgorithm) cfg.signatureAlgorithm = signatureAlgorithm;
+      if (ca) cfg.ca = ca;
       return new Cs.default(new $OpenApiUtil.Config(cfg));
     },
     async stop() {

@@ -5,16 +5,9 @@ use std::fs::{File, OpenOptions, TryLockError};
 
 /// The held lock (released when dropped), or None for a database that is not SQLite.
 pub fn sqlite_single_replica(url: &str) -> Result<Option<File>, String> {
-    let Some(rest) = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-    else {
+    let Some(path) = sqlite_file(url) else {
         return Ok(None);
     };
-    let path = rest.split('?').next().unwrap_or(rest);
-    if path.is_empty() || path == ":memory:" {
-        return Ok(None);
-    }
     let lock_path = format!("{path}.lock");
     let file = OpenOptions::new()
         .create(true)
@@ -30,4 +23,13 @@ pub fn sqlite_single_replica(url: &str) -> Result<Option<File>, String> {
         )),
         Err(TryLockError::Error(e)) => Err(format!("locking {lock_path}: {e}")),
     }
+}
+
+/// The file of a SQLite database URL; None for another database or an in-memory one.
+pub fn sqlite_file(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then_some(path)
 }

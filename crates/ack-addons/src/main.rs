@@ -5,6 +5,7 @@ mod import;
 mod keys;
 mod lock;
 mod serve;
+mod tls;
 
 use clap::{Parser, Subcommand};
 

@@ -73,6 +73,12 @@ pub struct ServeArgs {
     /// 1.2 KB each; 0 turns the cache off).
     #[arg(long, env = "ACK_ADDONS_STATUS_CACHE", default_value_t = ack_store::DEFAULT_STATUS_CACHE_CAPACITY)]
     status_cache: usize,
+    #[command(flatten)]
+    tls: crate::tls::TlsArgs,
+    /// A PEM file of CA certificates trusted for https webhook receivers, besides the public
+    /// web's roots (for a private or self-signed receiver).
+    #[arg(long, env = "ACK_ADDONS_WEBHOOK_CA")]
+    webhook_ca: Option<std::path::PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -100,6 +106,8 @@ pub fn load_catalog(path: Option<&std::path::Path>) -> Result<Catalog, String> {
 
 pub async fn run(args: ServeArgs) -> Result<(), String> {
     let catalog = load_catalog(args.catalog.as_deref())?;
+    let tls = args.tls.config(&args.database)?;
+    let webhook_tls = ack_events::TlsClient::new(args.webhook_ca.as_deref())?;
     // SQLite is one process's: a second replica on the same file is refused up front.
     let _lock = crate::lock::sqlite_single_replica(&args.database)?;
     let store = Store::connect(&args.database)
@@ -178,6 +186,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
             tick: Duration::from_millis(200),
             retry_base: args.webhook_retry_base,
             timeout: Duration::from_secs(10),
+            tls: webhook_tls,
         },
     )
     .spawn();
@@ -219,18 +228,37 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         .await
         .map_err(|e| format!("binding {}: {e}", args.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("listening on http://{addr}");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("listening on {scheme}://{addr}");
     std::io::stdout().flush().map_err(|e| e.to_string())?;
     tokio::spawn(warm(store.clone()));
     // The console's routes beside the API's: one listener, one state.
     let app = api.merge(ack_console::router(state));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| format!("serving: {e}"))?;
+    let served = match tls {
+        None => serve_on(listener, app, shutdown).await,
+        Some(cfg) => {
+            let listener = crate::tls::Listener::new(listener, cfg).map_err(|e| e.to_string())?;
+            serve_on(listener, app, shutdown).await
+        }
+    };
+    served.map_err(|e| format!("serving: {e}"))?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+async fn serve_on<L>(
+    listener: L,
+    app: axum::Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Fills the status cache in the background and says so on stdout (the benchmark waits for the

@@ -45,32 +45,42 @@ impl fmt::Debug for WebhookSecret {
     }
 }
 
-/// A webhook URL: `http://HOST[:PORT][/PATH]`. (`https` arrives with TLS support.)
-pub fn parse_url(url: &str) -> Result<(String, u16, String), DomainError> {
+/// Where a webhook is delivered: `http://` or `https://` `HOST[:PORT][/PATH]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookUrl {
+    pub tls: bool,
+    pub host: String,
+    pub port: u16,
+    pub path: String,
+}
+
+pub fn parse_url(url: &str) -> Result<WebhookUrl, DomainError> {
     let bad = |why: &str| DomainError::invalid("url", format!("{url:?} {why}"));
     if url.len() > 2048 || url.bytes().any(|b| !b.is_ascii_graphic()) {
         return Err(bad("is not a URL of at most 2048 printable characters"));
     }
-    if url.starts_with("https://") {
-        return Err(bad(
-            "is https, which this build cannot deliver to yet (no TLS client); use http",
-        ));
-    }
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| bad("is not an http URL"))?;
+    let (tls, rest) = match (url.strip_prefix("https://"), url.strip_prefix("http://")) {
+        (Some(rest), _) => (true, rest),
+        (None, Some(rest)) => (false, rest),
+        (None, None) => return Err(bad("is not an http or https URL")),
+    };
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
     };
     let (host, port) = match authority.rsplit_once(':') {
         Some((h, p)) => (h, p.parse::<u16>().map_err(|_| bad("has a bad port"))?),
-        None => (authority, 80),
+        None => (authority, if tls { 443 } else { 80 }),
     };
     if host.is_empty() || authority.contains('@') {
         return Err(bad("has no host (or has credentials)"));
     }
-    Ok((host.to_string(), port, path.to_string()))
+    Ok(WebhookUrl {
+        tls,
+        host: host.to_string(),
+        port,
+        path: path.to_string(),
+    })
 }
 
 /// The event patterns of a subscription: known types, or prefixes ending in `*`.
@@ -110,17 +120,27 @@ mod tests {
 
     #[test]
     fn urls_patterns_and_backoff() {
+        let hook = |tls, host: &str, port, path: &str| WebhookUrl {
+            tls,
+            host: host.into(),
+            port,
+            path: path.into(),
+        };
         assert_eq!(
             parse_url("http://127.0.0.1:9000/hook").unwrap(),
-            ("127.0.0.1".into(), 9000, "/hook".into())
+            hook(false, "127.0.0.1", 9000, "/hook")
         );
-        assert_eq!(parse_url("http://example.test").unwrap().2, "/");
+        assert_eq!(
+            parse_url("https://example.test").unwrap(),
+            hook(true, "example.test", 443, "/")
+        );
+        assert_eq!(parse_url("http://example.test").unwrap().port, 80);
         for bad in [
             "ftp://x",
             "http://",
             "http://a:b/",
             "http://u@h/",
-            "https://h/",
+            "https://",
             "http://h/ x",
         ] {
             assert!(parse_url(bad).is_err(), "{bad}");

@@ -4,13 +4,14 @@
 //! own, so a slow or dead receiver never slows a request.
 
 use crate::sse::payload;
-use ack_domain::webhook::{GIVE_UP_AFTER_MS, backoff_ms, parse_url};
+use crate::tls::TlsClient;
+use ack_domain::webhook::{GIVE_UP_AFTER_MS, WebhookUrl, backoff_ms, parse_url};
 use ack_store::{Attempt, Store, WebhookRecord};
 use hmac::{KeyInit, Mac};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 #[derive(Debug, Clone)]
 pub struct WebhookConfig {
@@ -20,6 +21,8 @@ pub struct WebhookConfig {
     pub retry_base: Duration,
     /// How long a receiver may take to answer.
     pub timeout: Duration,
+    /// For https receivers.
+    pub tls: TlsClient,
 }
 
 fn now_ms() -> i64 {
@@ -37,51 +40,73 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// One POST; the answer's status, or why there was none.
+/// One POST, over TLS for an https URL; the answer's status, or why there was none. The
+/// timeout covers connecting, the handshake and the answer alike.
 async fn post(
     url: &str,
     headers: &[(&str, String)],
     body: &[u8],
     timeout: Duration,
+    tls: &TlsClient,
 ) -> Result<u16, String> {
-    let (host, port, path) = parse_url(url).map_err(|e| e.to_string())?;
-    let exchange = async {
-        let mut s = tokio::net::TcpStream::connect((host.as_str(), port))
+    let to = parse_url(url).map_err(|e| e.to_string())?;
+    let attempt = async {
+        let tcp = tokio::net::TcpStream::connect((to.host.as_str(), to.port))
             .await
             .map_err(|e| format!("connect: {e}"))?;
-        let mut head = format!(
-            "POST {path} HTTP/1.1\r\nhost: {host}:{port}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\nuser-agent: ack-addons\r\n",
-            body.len()
-        );
-        for (k, v) in headers {
-            head.push_str(&format!("{k}: {v}\r\n"));
+        let head = request_head(&to, headers, body.len());
+        if to.tls {
+            exchange(tls.connect(&to.host, tcp).await?, &head, body).await
+        } else {
+            exchange(tcp, &head, body).await
         }
-        head.push_str("\r\n");
-        s.write_all(head.as_bytes())
-            .await
-            .map_err(|e| format!("send: {e}"))?;
-        s.write_all(body).await.map_err(|e| format!("send: {e}"))?;
-        let mut buf = vec![0u8; 1024];
-        let mut got = 0;
-        while !buf[..got].windows(2).any(|w| w == b"\r\n") && got < buf.len() {
-            let n = s
-                .read(&mut buf[got..])
-                .await
-                .map_err(|e| format!("read: {e}"))?;
-            if n == 0 {
-                break;
-            }
-            got += n;
-        }
-        let line = String::from_utf8_lossy(&buf[..got]);
-        line.split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse::<u16>().ok())
-            .ok_or_else(|| "no HTTP status in the answer".to_string())
     };
-    tokio::time::timeout(timeout, exchange)
+    tokio::time::timeout(timeout, attempt)
         .await
         .map_err(|_| format!("no answer within {}s", timeout.as_secs()))?
+}
+
+fn request_head(to: &WebhookUrl, headers: &[(&str, String)], len: usize) -> String {
+    let WebhookUrl {
+        host, port, path, ..
+    } = to;
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nhost: {host}:{port}\r\ncontent-type: application/json\r\ncontent-length: {len}\r\nconnection: close\r\nuser-agent: ack-addons\r\n"
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    head
+}
+
+/// Sends the request and reads as far as the status line.
+async fn exchange(
+    mut s: impl AsyncRead + AsyncWrite + Unpin,
+    head: &str,
+    body: &[u8],
+) -> Result<u16, String> {
+    s.write_all(head.as_bytes())
+        .await
+        .map_err(|e| format!("send: {e}"))?;
+    s.write_all(body).await.map_err(|e| format!("send: {e}"))?;
+    let mut buf = vec![0u8; 1024];
+    let mut got = 0;
+    while !buf[..got].windows(2).any(|w| w == b"\r\n") && got < buf.len() {
+        let n = s
+            .read(&mut buf[got..])
+            .await
+            .map_err(|e| format!("read: {e}"))?;
+        if n == 0 {
+            break;
+        }
+        got += n;
+    }
+    let line = String::from_utf8_lossy(&buf[..got]);
+    line.split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse::<u16>().ok())
+        .ok_or_else(|| "no HTTP status in the answer".to_string())
 }
 
 #[derive(Clone)]
@@ -160,11 +185,12 @@ impl Deliverer {
                 ("x-ack-timestamp", ts.to_string()),
                 ("x-ack-signature", signature(w.secret.expose(), ts, &body)),
             ];
-            let (status, error) = match post(&w.url, &headers, &body, self.cfg.timeout).await {
-                Ok(s) if (200..300).contains(&s) => (s, None),
-                Ok(s) => (s, Some(format!("answered {s}"))),
-                Err(why) => (0, Some(why)),
-            };
+            let (status, error) =
+                match post(&w.url, &headers, &body, self.cfg.timeout, &self.cfg.tls).await {
+                    Ok(s) if (200..300).contains(&s) => (s, None),
+                    Ok(s) => (s, Some(format!("answered {s}"))),
+                    Err(why) => (0, Some(why)),
+                };
             let attempt = match error {
                 None => Attempt::Delivered { status },
                 Some(error) if now - d.first_ms >= GIVE_UP_AFTER_MS => {
