@@ -63,6 +63,10 @@ pub struct ServeArgs {
     /// (up to ten minutes).
     #[arg(long, env = "ACK_ADDONS_WEBHOOK_RETRY_BASE", default_value = "1s", value_parser = humantime::parse_duration)]
     webhook_retry_base: Duration,
+    /// Throttle each access key to RATE calls a second with bursts of BURST (`50/s,100`);
+    /// past it a call gets Throttling.User and x-acs-retry-after. Off when not given.
+    #[arg(long, env = "ACK_ADDONS_RATE_LIMIT", value_parser = ack_domain::ratelimit::RateLimit::parse)]
+    rate_limit: Option<ack_domain::ratelimit::RateLimit>,
     /// Serve `/metrics` only on this address (e.g. 127.0.0.1:9464), not on the API's port.
     #[arg(long, env = "ACK_ADDONS_METRICS_LISTEN")]
     metrics_listen: Option<String>,
@@ -203,6 +207,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         clock,
         signals,
         metrics: Default::default(),
+        throttle: Arc::new(ack_server::throttle::Throttle::new(args.rate_limit)),
         stream: ack_events::StreamConfig {
             keep_alive: args.stream_keep_alive,
             ..ack_events::StreamConfig::default()

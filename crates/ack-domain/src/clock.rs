@@ -18,4 +18,14 @@ impl Clock {
             Clock::Fixed(t) => t.load(Ordering::Relaxed),
         }
     }
+
+    /// Milliseconds, for what needs finer steps than the signature window (throttling).
+    pub fn now_ms(&self) -> i64 {
+        match self {
+            Clock::System => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+            Clock::Fixed(t) => t.load(Ordering::Relaxed).saturating_mul(1000),
+        }
+    }
 }

@@ -9,6 +9,7 @@ pub mod fleet;
 pub mod ids;
 pub mod instance;
 pub mod lifecycle;
+pub mod ratelimit;
 pub mod rollout;
 pub mod status;
 pub mod tag;

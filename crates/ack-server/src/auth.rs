@@ -130,7 +130,9 @@ impl NonceCache {
 
 /// Verifies the request and returns the caller's account.
 pub async fn authenticate(state: &AppState, req: &WireRequest<'_>) -> Result<String, ApiError> {
+    let now_ms = state.clock.now_ms();
     if state.auth == AuthMode::Off {
+        state.throttle.admit(DEFAULT_ACCOUNT, now_ms)?;
         return Ok(DEFAULT_ACCOUNT.to_string());
     }
     let keys = &state.keys;
@@ -146,6 +148,8 @@ pub async fn authenticate(state: &AppState, req: &WireRequest<'_>) -> Result<Str
             ),
         ));
     }
+    // Before the nonce is spent: a throttled call may be sent again as it was.
+    state.throttle.admit(&verified.access_key_id, now_ms)?;
     if let Some(nonce) = verified.nonce.as_deref()
         && !first_use(state, nonce, now).await?
     {

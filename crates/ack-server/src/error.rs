@@ -9,6 +9,8 @@ use ack_wire::sign::AuthError;
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    /// Milliseconds the caller should wait (`x-acs-retry-after`), when throttled.
+    pub retry_after_ms: Option<u64>,
 }
 
 impl ApiError {
@@ -16,6 +18,7 @@ impl ApiError {
         Self {
             code,
             message: message.into(),
+            retry_after_ms: None,
         }
     }
 
@@ -54,7 +57,11 @@ impl From<DomainError> for ApiError {
             DomainError::Unavailable(_) => "the service is unavailable; retry later".to_string(),
             other => other.to_string(),
         };
-        Self { code, message }
+        Self {
+            code,
+            message,
+            retry_after_ms: None,
+        }
     }
 }
 

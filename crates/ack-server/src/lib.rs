@@ -10,6 +10,7 @@ pub mod metrics;
 mod respond;
 mod routes;
 mod state;
+pub mod throttle;
 
 pub use ack_domain::Clock;
 pub use auth::{DEFAULT_ACCOUNT, KeyRing, NonceCache};

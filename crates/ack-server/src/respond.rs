@@ -80,12 +80,18 @@ pub fn failure(err: &ApiError, request_id: &str) -> Response<Body> {
     let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| {
         br#"{"code":"InternalError","message":"error body could not be encoded","Code":"InternalError"}"#.to_vec()
     });
-    with_headers(
+    let mut r = with_headers(
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         JSON,
         request_id,
         bytes,
-    )
+    );
+    if let Some(ms) = err.retry_after_ms
+        && let Ok(v) = HeaderValue::from_str(&ms.to_string())
+    {
+        r.headers_mut().insert("x-acs-retry-after", v);
+    }
+    r
 }
 
 /// Uppercase UUID (version 4 layout), as ACK's request ids look. The bits come from a counter

@@ -25,6 +25,8 @@ pub struct AppState {
     pub signals: Arc<Signals>,
     /// How event streams are followed (keep-alive, buffer).
     pub stream: ack_events::StreamConfig,
+    /// Per-key throttling (`--rate-limit`; off when it has no limit).
+    pub throttle: Arc<crate::throttle::Throttle>,
     /// Request counters and latencies for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
 }

@@ -24,6 +24,7 @@ pub enum ErrorCode {
     NotFound,
     MethodNotAllowed,
     ServiceUnavailable,
+    ThrottlingUser,
     InternalError,
 }
 
@@ -51,6 +52,7 @@ impl ErrorCode {
             Self::NotFound => "InvalidAction.NotFound",
             Self::MethodNotAllowed => "UnsupportedHTTPMethod",
             Self::ServiceUnavailable => "ServiceUnavailable",
+            Self::ThrottlingUser => "Throttling.User",
             Self::InternalError => "InternalError",
         }
     }
@@ -79,6 +81,9 @@ impl ErrorCode {
             Self::AddonAlreadyInstalled | Self::AddonTaskInProgress | Self::RolloutInProgress => {
                 409
             }
+            // Too many requests: the SDKs and Terraform back off on the code and the
+            // x-acs-retry-after header that goes with it.
+            Self::ThrottlingUser => 429,
             Self::InternalError => 500,
             Self::ServiceUnavailable => 503,
         }
