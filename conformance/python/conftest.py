@@ -22,6 +22,27 @@ for var in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
 
 
+# Every server log of the run, and every secret the tests use: none may show in any log.
+LOGS = []
+SECRETS = {SECRET, OTHER_SECRET}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_secret_in_any_log():
+    yield
+    leaks = []
+    for path in LOGS:
+        try:
+            with open(path, errors="replace") as f:
+                text = f.read()
+        except FileNotFoundError:
+            continue
+        for needle in sorted(SECRETS) + ["Signature=", "ACS3-HMAC-SHA256 Credential"]:
+            if needle in text:
+                leaks.append(f"{path}: {needle!r}")
+    assert not leaks, f"secrets or signatures in server logs: {leaks}"
+
+
 class Server:
     """One ack-addons process; restart() stops it and starts another on the same database."""
 
@@ -38,6 +59,7 @@ class Server:
             self.extra_args if args is None else args)
         # The server's log goes to a file (a full pipe would block it); failures print its tail.
         self.log = tempfile.NamedTemporaryFile(prefix="ack-addons-", suffix=".log", delete=False)
+        LOGS.append(self.log.name)
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log, text=True)
         line = self.proc.stdout.readline()
         m = re.fullmatch(r"listening on (https?)://127\.0\.0\.1:(\d+)\n", line)

@@ -12,7 +12,8 @@ import pytest
 from alibabacloud_cs20151215 import models
 from alibabacloud_tea_openapi.exceptions import ClientException
 
-from conftest import AK, OTHER_AK, OTHER_SECRET, PG, SECRET, Server, call, fresh_db, new_cluster, tea_client, wait_task
+from conftest import (AK, OTHER_AK, OTHER_SECRET, PG, SECRET, SECRETS, Server, call, fresh_db, new_cluster, tea_client,
+                      wait_task)
 
 OLD, NEW = "v0.3.9.4-ff225cd-aliyun", "v0.3.9.7-aliyun"
 ARGS = ["--access-key", f"{AK}:{SECRET}", "--access-key", f"{OTHER_AK}:{OTHER_SECRET}:acct2", "--stage-duration", "20ms",
@@ -71,7 +72,9 @@ def create(c, url, events, secret=None):
     body = {"url": url, "events": events}
     if secret:
         body["secret"] = secret
-    return call(c, "CreateWebhook", "POST", "/fleet/webhooks", body)
+    made = call(c, "CreateWebhook", "POST", "/fleet/webhooks", body)
+    SECRETS.add(made["secret"])  # conftest checks that no log of the run shows it
+    return made
 
 
 def deliveries(c, wid):

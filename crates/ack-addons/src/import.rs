@@ -89,6 +89,7 @@ const BATCH: usize = 2000;
 pub async fn run(args: ImportArgs) -> Result<(), String> {
     let started = Instant::now();
     let catalog = crate::serve::load_catalog(args.catalog.as_deref())?;
+    crate::lock::private_sqlite_file(&args.database)?;
     let store = Store::connect(&args.database).await?;
     let file = std::fs::File::open(&args.file)
         .map_err(|e| format!("opening {}: {e}", args.file.display()))?;

@@ -24,8 +24,14 @@ pub fn parse(spec: &str) -> Result<StoredKey, String> {
     })
 }
 
-/// Stores the configured keys, generates one if the database has none, and returns them all.
-pub async fn load(store: &Store, configured: &[String], now: i64) -> Result<KeyRing, String> {
+/// Stores the configured keys, generates one if the database has none (when `generate`), and
+/// returns them all.
+pub async fn load(
+    store: &Store,
+    configured: &[String],
+    now: i64,
+    generate: bool,
+) -> Result<KeyRing, String> {
     for spec in configured
         .iter()
         .flat_map(|s| s.split(','))
@@ -37,7 +43,7 @@ pub async fn load(store: &Store, configured: &[String], now: i64) -> Result<KeyR
             .map_err(|e| e.to_string())?;
     }
     let mut keys = store.keys().await.map_err(|e| e.to_string())?;
-    if keys.is_empty() {
+    if keys.is_empty() && generate {
         let key = StoredKey {
             access_key_id: format!("LTAI{}", &uuid::Uuid::new_v4().simple().to_string()[..20]),
             secret: uuid::Uuid::new_v4().simple().to_string()[..30].to_string(),

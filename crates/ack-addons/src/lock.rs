@@ -25,6 +25,32 @@ pub fn sqlite_single_replica(url: &str) -> Result<Option<File>, String> {
     }
 }
 
+/// The SQLite file holds the access keys' secrets: it is made, or narrowed to, readable and
+/// writable by this user only, before SQLite opens it (its -wal and -shm files take its mode).
+pub fn private_sqlite_file(url: &str) -> Result<(), String> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let Some(path) = sqlite_file(url) else {
+        return Ok(());
+    };
+    match std::fs::metadata(path) {
+        Ok(m) if m.permissions().mode() & 0o077 != 0 => {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| format!("making {path} private: {e}"))?;
+            tracing::warn!(%path, "the database was readable by others; it is now 0600");
+            Ok(())
+        }
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+            .map(|_| ())
+            .map_err(|e| format!("creating {path}: {e}")),
+        Err(e) => Err(format!("reading {path}: {e}")),
+    }
+}
+
 /// The file of a SQLite database URL; None for another database or an in-memory one.
 pub fn sqlite_file(url: &str) -> Option<&str> {
     let rest = url

@@ -80,7 +80,12 @@ fn main() -> std::process::ExitCode {
         match cli.command {
             Command::Serve(args) => serve::run(args).await,
             Command::Import(args) => import::run(args).await,
-            Command::Migrate { database } => match ack_store::Store::connect(&database).await {
+            Command::Migrate { database } => match async {
+                lock::private_sqlite_file(&database)?;
+                ack_store::Store::connect(&database).await
+            }
+            .await
+            {
                 Ok(store) => {
                     store.close().await;
                     println!("database {database} is migrated");

@@ -114,11 +114,14 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     let webhook_tls = ack_events::TlsClient::new(args.webhook_ca.as_deref())?;
     // SQLite is one process's: a second replica on the same file is refused up front.
     let _lock = crate::lock::sqlite_single_replica(&args.database)?;
+    crate::lock::private_sqlite_file(&args.database)?;
     let store = Store::connect(&args.database)
         .await?
         .with_status_cache(args.status_cache);
     let clock = Clock::System;
-    let keys = crate::keys::load(&store, &args.access_keys, clock.now()).await?;
+    // With --auth off no key is checked, so none is made up either.
+    let generate = matches!(args.auth, Auth::Verify);
+    let keys = crate::keys::load(&store, &args.access_keys, clock.now(), generate).await?;
     let auth = match args.auth {
         Auth::Verify => AuthMode::Verify,
         Auth::Off => AuthMode::Off,
