@@ -24,7 +24,8 @@ pub fn is_version(v: &str) -> bool {
     parts(v).next().is_some()
 }
 
-pub fn compare(a: &str, b: &str) -> Ordering {
+/// The dotted numbers alone: `1.28` and `1.28.0` are the same release here.
+fn numeric(a: &str, b: &str) -> Ordering {
     let (mut pa, mut pb) = (parts(a), parts(b));
     loop {
         match (pa.next(), pb.next()) {
@@ -37,9 +38,66 @@ pub fn compare(a: &str, b: &str) -> Ordering {
     }
 }
 
-/// `have` is at least `minimum` (for Kubernetes and dependency minimums).
+/// Runs of digits (by value, then by length, so `01` and `1` differ) and of other characters
+/// (bytewise), a digit run before a text run: `aliyun.9` before `aliyun.10`.
+fn natural(a: &str, b: &str) -> Ordering {
+    fn runs(s: &str) -> impl Iterator<Item = &str> {
+        let bytes = s.as_bytes();
+        let mut start = 0;
+        std::iter::from_fn(move || {
+            if start >= bytes.len() {
+                return None;
+            }
+            let digit = bytes[start].is_ascii_digit();
+            let len = bytes[start..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit() == digit)
+                .count();
+            let run = &s[start..start + len];
+            start += len;
+            Some(run)
+        })
+    }
+    let (mut ra, mut rb) = (runs(a), runs(b));
+    loop {
+        let (x, y) = match (ra.next(), rb.next()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) => (x, y),
+        };
+        let digits = |r: &str| r.as_bytes()[0].is_ascii_digit();
+        let o = match (digits(x), digits(y)) {
+            (true, true) => {
+                let (tx, ty) = (x.trim_start_matches('0'), y.trim_start_matches('0'));
+                tx.len()
+                    .cmp(&ty.len())
+                    .then_with(|| tx.cmp(ty))
+                    .then_with(|| x.len().cmp(&y.len()))
+            }
+            (true, false) => Ordering::Less,
+            (false, true) => Ordering::Greater,
+            (false, false) => x.cmp(y),
+        };
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+}
+
+/// A total order, consistent with equality: the dotted numbers decide; between versions of the
+/// same numbers (`1.31.1-aliyun.1`, `1.31.1-aliyun.2`) the rest decides, read naturally; the
+/// bytes settle what is left, so only equal strings compare equal.
+pub fn compare(a: &str, b: &str) -> Ordering {
+    numeric(a, b)
+        .then_with(|| natural(a, b))
+        .then_with(|| a.cmp(b))
+}
+
+/// `have` is at least `minimum` (for Kubernetes and dependency minimums), by the numbers only:
+/// `1.28` meets a minimum of `1.28.0`.
 pub fn at_least(have: &str, minimum: &str) -> bool {
-    compare(have, minimum) != Ordering::Less
+    numeric(have, minimum) != Ordering::Less
 }
 
 #[cfg(test)]
@@ -57,6 +115,12 @@ mod tests {
         assert!(!at_least("1.26.3-aliyun.1", "1.28"));
         assert!(at_least("1.28.0", "1.28"));
         assert!(is_version("1.31.1-aliyun.1"));
+        assert_eq!(
+            compare("1.31.1-aliyun.9", "1.31.1-aliyun.10"),
+            Ordering::Less
+        );
+        assert_ne!(compare("1.28", "1.28.0"), Ordering::Equal);
+        assert!(at_least("1.28", "1.28.0") && at_least("1.28.0", "1.28"));
         assert!(!is_version("latest"));
     }
 }

@@ -7,6 +7,7 @@ mod roa;
 mod secret;
 
 pub use acs3::sign_acs3;
+pub use roa::sign_roa;
 pub use secret::{AccessKeySecret, ct_eq};
 
 /// One received request, exactly as it came off the wire (path and query still encoded).
