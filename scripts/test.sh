@@ -43,3 +43,15 @@ elif [ "${CI:-}" = "true" ]; then
 else
   echo "== PostgreSQL round skipped: no server answers at $PG (set ACK_ADDONS_TEST_PG)"
 fi
+
+# The fuzz targets, each for a bounded time (ACK_ADDONS_FUZZ_SECONDS, default 30), when the nightly
+# toolchain and cargo-fuzz are there; under CI=true they must be.
+if cargo +nightly fuzz --version >/dev/null 2>&1; then
+  echo "== fuzzing (cargo-fuzz, ${ACK_ADDONS_FUZZ_SECONDS:-30}s per target)"
+  scripts/fuzz.sh "${ACK_ADDONS_FUZZ_SECONDS:-30}"
+elif [ "${CI:-}" = "true" ]; then
+  echo "CI=true but cargo +nightly fuzz is not available (.ci/run installs cargo-fuzz)" >&2
+  exit 1
+else
+  echo "== fuzzing skipped: needs the nightly toolchain and cargo-fuzz (cargo install cargo-fuzz)"
+fi

@@ -67,6 +67,10 @@ pub struct ServeArgs {
     /// past it a call gets Throttling.User and x-acs-retry-after. Off when not given.
     #[arg(long, env = "ACK_ADDONS_RATE_LIMIT", value_parser = ack_domain::ratelimit::RateLimit::parse)]
     rate_limit: Option<ack_domain::ratelimit::RateLimit>,
+    /// Signature nonces kept in memory (SQLite); at the cap the earliest-signed are forgotten
+    /// and requests signed at or before them refused, so a replay never gets through.
+    #[arg(long, env = "ACK_ADDONS_MAX_NONCES", default_value_t = ack_server::nonces::DEFAULT_MAX_NONCES)]
+    max_nonces: usize,
     /// Serve `/metrics` only on this address (e.g. 127.0.0.1:9464), not on the API's port.
     #[arg(long, env = "ACK_ADDONS_METRICS_LISTEN")]
     metrics_listen: Option<String>,
@@ -204,7 +208,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         nonces: Arc::new(if shared {
             NonceCache::shared()
         } else {
-            NonceCache::default()
+            NonceCache::with_cap(args.max_nonces)
         }),
         auth,
         clock,

@@ -1,12 +1,11 @@
 //! Who is calling: signature, clock skew and replay checks, and the account the key belongs to.
 
 use crate::error::ApiError;
+use crate::nonces::NonceCheck;
 use crate::state::{AppState, AuthMode};
 use ack_wire::ErrorCode;
 use ack_wire::sign::{self, AccessKeySecret, WireRequest};
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
-use std::sync::Mutex;
+use std::collections::HashMap;
 
 /// How far a request's timestamp may be from ours, and how long a nonce is remembered.
 pub const WINDOW_SECS: i64 = 15 * 60;
@@ -48,86 +47,6 @@ impl KeyRing {
     }
 }
 
-/// Nonces seen within the window: in memory when one process owns the database (SQLite), in
-/// the database when replicas share it (PostgreSQL). In memory each nonce is kept as a 64-bit
-/// keyed hash with its time, about 30 bytes, since a fleet polling at tens of thousands of calls
-/// a second sends millions within 15 minutes. Two different nonces share a hash with odds of
-/// about one in 10^10 even then: the cost is one refused call.
-#[derive(Default)]
-pub struct NonceCache {
-    inner: Mutex<Seen>,
-    keys: std::hash::RandomState,
-    shared: bool,
-}
-
-/// The nonces' hashes, and the same with when they were seen in arrival order, for expiry.
-#[derive(Default)]
-struct Seen {
-    set: HashSet<u64, BuildHasherDefault<AlreadyHashed>>,
-    order: VecDeque<(i64, u64)>,
-}
-
-/// The set's keys are hashes already.
-#[derive(Default)]
-struct AlreadyHashed(u64);
-
-impl Hasher for AlreadyHashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-impl NonceCache {
-    /// Nonces kept in the store, for several replicas.
-    pub fn shared() -> Self {
-        Self {
-            shared: true,
-            ..Self::default()
-        }
-    }
-
-    /// Nonces kept in memory now (those of the last 15 minutes).
-    pub fn kept(&self) -> usize {
-        self.inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .set
-            .len()
-    }
-
-    /// Records the nonce; false when it was already seen within the window.
-    pub fn first_use(&self, nonce: &str, now: i64) -> bool {
-        let h = self.keys.hash_one(nonce);
-        let mut guard = self
-            .inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let Seen { set, order } = &mut *guard;
-        while let Some(&(t, old)) = order.front() {
-            if now - t <= WINDOW_SECS {
-                break;
-            }
-            order.pop_front();
-            set.remove(&old);
-        }
-        if !set.insert(h) {
-            return false;
-        }
-        order.push_back((now, h));
-        true
-    }
-}
-
 /// Verifies the request and returns the caller's account.
 pub async fn authenticate(state: &AppState, req: &WireRequest<'_>) -> Result<String, ApiError> {
     let now_ms = state.clock.now_ms();
@@ -150,13 +69,8 @@ pub async fn authenticate(state: &AppState, req: &WireRequest<'_>) -> Result<Str
     }
     // Before the nonce is spent: a throttled call may be sent again as it was.
     state.throttle.admit(&verified.access_key_id, now_ms)?;
-    if let Some(nonce) = verified.nonce.as_deref()
-        && !first_use(state, nonce, now).await?
-    {
-        return Err(ApiError::new(
-            ErrorCode::SignatureNonceUsed,
-            format!("the signature nonce {nonce} was already used within 15 minutes"),
-        ));
+    if let Some(nonce) = verified.nonce.as_deref() {
+        first_use(state, nonce, verified.timestamp, now).await?;
     }
     Ok(keys
         .account(&verified.access_key_id)
@@ -164,25 +78,38 @@ pub async fn authenticate(state: &AppState, req: &WireRequest<'_>) -> Result<Str
         .to_string())
 }
 
-async fn first_use(state: &AppState, nonce: &str, now: i64) -> Result<bool, ApiError> {
-    if state.nonces.shared {
-        Ok(state
+async fn first_use(
+    state: &AppState,
+    nonce: &str,
+    signed_at: i64,
+    now: i64,
+) -> Result<(), ApiError> {
+    let used = || {
+        ApiError::new(
+            ErrorCode::SignatureNonceUsed,
+            format!("the signature nonce {nonce} was already used within 15 minutes"),
+        )
+    };
+    if state.nonces.is_shared() {
+        return match state
             .store
             .first_use_of_nonce(nonce, now, now - WINDOW_SECS)
-            .await?)
-    } else {
-        Ok(state.nonces.first_use(nonce, now))
+            .await?
+        {
+            true => Ok(()),
+            false => Err(used()),
+        };
     }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn nonces_are_refused_within_the_window_and_forgotten_after() {
-        let c = super::NonceCache::default();
-        assert!(c.first_use("a", 100));
-        assert!(!c.first_use("a", 200));
-        assert!(c.first_use("b", 200));
-        assert!(c.first_use("a", 100 + super::WINDOW_SECS + 1));
+    match state.nonces.first_use(nonce, signed_at, now) {
+        NonceCheck::Fresh => Ok(()),
+        NonceCheck::Used => Err(used()),
+        NonceCheck::SignedTooEarly { floor } => Err(ApiError::new(
+            ErrorCode::InvalidTimeStampExpired,
+            format!(
+                "the server keeps at most {} nonces and has forgotten those signed at or before {}; sign with the current time",
+                state.nonces.cap(),
+                ack_wire::time::rfc3339(floor)
+            ),
+        )),
     }
 }

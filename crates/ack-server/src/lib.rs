@@ -7,15 +7,17 @@ mod error;
 mod handlers;
 mod invoke;
 pub mod metrics;
+pub mod nonces;
 mod respond;
 mod routes;
 mod state;
 pub mod throttle;
 
 pub use ack_domain::Clock;
-pub use auth::{DEFAULT_ACCOUNT, KeyRing, NonceCache};
+pub use auth::{DEFAULT_ACCOUNT, KeyRing};
 pub use error::ApiError;
 pub use invoke::{Call, invoke};
+pub use nonces::NonceCache;
 pub use respond::Reply;
 pub use routes::{api, app, metrics as metrics_app};
 pub use state::{AppState, AuthMode};

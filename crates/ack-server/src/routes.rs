@@ -245,10 +245,9 @@ async fn run(
     facts.account = Some(account.clone());
     let mut params = Vec::new();
     for (name, value) in &raw {
-        let decoded = percent_encoding::percent_decode_str(value)
-            .decode_utf8()
-            .map_err(|_| ApiError::invalid(name, "it is not valid percent-encoded UTF-8"))?;
-        params.push((name.to_string(), decoded.into_owned()));
+        let decoded = ack_wire::sign::decode_path_segment(value)
+            .ok_or_else(|| ApiError::invalid(name, "it is not valid percent-encoded UTF-8"))?;
+        params.push((name.to_string(), decoded));
     }
     let last_event_id = parts
         .headers

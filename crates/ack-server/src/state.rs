@@ -1,4 +1,5 @@
-use crate::auth::{KeyRing, NonceCache};
+use crate::auth::KeyRing;
+use crate::nonces::NonceCache;
 use ack_domain::{Catalog, Clock};
 use ack_engine::Signals;
 use ack_store::Store;

@@ -97,6 +97,14 @@ pub fn verify(
     }
 }
 
+/// A path parameter as received (percent-encoded), decoded; None when the bytes are not UTF-8.
+pub fn decode_path_segment(raw: &str) -> Option<String> {
+    percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .ok()
+        .map(std::borrow::Cow::into_owned)
+}
+
 /// Parses the raw query into decoded pairs with form rules (`+` is a space).
 pub fn decode_query(raw_query: &str) -> Vec<(String, String)> {
     form_urlencoded::parse(raw_query.as_bytes())
