@@ -119,7 +119,7 @@ def tea_client(server, signature_algorithm=None, ak=AK, secret=SECRET):
     from alibabacloud_cs20151215.client import Client
     from alibabacloud_tea_openapi import models as open_api_models
 
-    cfg = dict(access_key_id=ak, access_key_secret=secret, endpoint=server.endpoint, protocol=server.scheme,
+    cfg = dict(access_key_id=ak, access_key_secret=secret, endpoint=server.endpoint, protocol=getattr(server, "scheme", "http"),
                region_id="cn-hangzhou", read_timeout=20000, connect_timeout=5000)
     if server.scheme == "https":
         cfg["ca"] = server.ca
