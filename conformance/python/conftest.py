@@ -121,7 +121,7 @@ def tea_client(server, signature_algorithm=None, ak=AK, secret=SECRET):
 
     cfg = dict(access_key_id=ak, access_key_secret=secret, endpoint=server.endpoint, protocol=getattr(server, "scheme", "http"),
                region_id="cn-hangzhou", read_timeout=20000, connect_timeout=5000)
-    if server.scheme == "https":
+    if getattr(server, "scheme", "http") == "https":
         cfg["ca"] = server.ca
     if signature_algorithm:
         cfg["signature_algorithm"] = signature_algorithm
