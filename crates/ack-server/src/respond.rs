@@ -75,15 +75,19 @@ pub fn success(reply: Reply, xml: bool, request_id: &str) -> Response<Body> {
 }
 
 pub fn failure(err: &ApiError, request_id: &str) -> Response<Body> {
+    let (status, bytes) = error_body(err, request_id);
+    with_headers(status, JSON, request_id, bytes)
+}
+
+/// The status and JSON body of an error answer.
+pub(crate) fn error_body(err: &ApiError, request_id: &str) -> (StatusCode, Vec<u8>) {
     let status = err.code.status();
     let body = ErrorBody::new(err.code.as_str(), &err.message, request_id, status);
     let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| {
         br#"{"code":"InternalError","message":"error body could not be encoded","Code":"InternalError"}"#.to_vec()
     });
-    with_headers(
+    (
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        JSON,
-        request_id,
         bytes,
     )
 }
