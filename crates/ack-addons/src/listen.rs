@@ -3,7 +3,6 @@
 //! timeout, an idle timeout, a cap on open connections and a bounded graceful shutdown.
 
 use crate::conn_io::Shared;
-use ack_wire::ErrorCode;
 use axum::Router;
 use clap::Args;
 use hyper::body::Incoming;
@@ -158,14 +157,10 @@ async fn drive<T>(
         }
     };
     let answer = match ours.take_refusal() {
-        Some(status) => Some(refusal(status)),
-        None if timed_out && ours.request_pending() => Some(ack_server::refusal_bytes(
-            ErrorCode::RequestTimeout,
-            &format!(
-                "the request head was not received within {}",
-                humantime::format_duration(limits.header_timeout)
-            ),
-        )),
+        Some(status) => Some(ack_server::parse_refusal(status)),
+        None if timed_out && ours.request_pending() => {
+            Some(ack_server::head_timeout_refusal(limits.header_timeout))
+        }
         None => None,
     };
     if let Some(bytes) = answer {
@@ -175,26 +170,6 @@ async fn drive<T>(
         })
         .await;
     }
-}
-
-/// The ACK-shaped answer for the status of hyper's bare one.
-fn refusal(status: u16) -> Vec<u8> {
-    let (code, message) = match status {
-        414 => (
-            ErrorCode::UriTooLong,
-            "the request target is too long".to_string(),
-        ),
-        431 => (
-            ErrorCode::HeadersTooLarge,
-            "the request line and headers are too large".to_string(),
-        ),
-        _ => (
-            ErrorCode::MalformedRequest,
-            "the request could not be parsed as HTTP (request line, target or a header)"
-                .to_string(),
-        ),
-    };
-    ack_server::refusal_bytes(code, &message)
 }
 
 fn is_header_timeout(e: &(dyn std::error::Error + 'static)) -> bool {

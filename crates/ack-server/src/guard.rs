@@ -152,9 +152,36 @@ fn log(e: &ApiError, request_id: &str) {
     );
 }
 
-/// A whole HTTP/1.1 answer, for the listener to write where hyper refused a request before any
-/// service saw it (a malformed request line, a head past hyper's buffer, a header timeout).
-pub fn refusal_bytes(code: ErrorCode, message: &str) -> Vec<u8> {
+/// What the listener writes instead of hyper's bare answer of this status to a request it could
+/// not parse (hyper answers only 400, 414 and 431 itself).
+pub fn parse_refusal(status: u16) -> Vec<u8> {
+    let (code, message) = match status {
+        414 => (ErrorCode::UriTooLong, "the request target is too long"),
+        431 => (
+            ErrorCode::HeadersTooLarge,
+            "the request line and headers are too large",
+        ),
+        _ => (
+            ErrorCode::MalformedRequest,
+            "the request could not be parsed as HTTP (request line, target or a header)",
+        ),
+    };
+    refusal_bytes(code, message)
+}
+
+/// What the listener writes to a connection that sent part of a request head, not all of it,
+/// within `timeout`.
+pub fn head_timeout_refusal(timeout: Duration) -> Vec<u8> {
+    let message = format!(
+        "the request head was not received within {}",
+        humantime::format_duration(timeout)
+    );
+    refusal_bytes(ErrorCode::RequestTimeout, &message)
+}
+
+/// A whole HTTP/1.1 answer, written by the listener itself where hyper refused a request before
+/// any service saw it.
+fn refusal_bytes(code: ErrorCode, message: &str) -> Vec<u8> {
     let request_id = new_request_id();
     let e = ApiError::new(code, message);
     log(&e, &request_id);

@@ -15,7 +15,7 @@ mod state;
 pub use ack_domain::Clock;
 pub use auth::{DEFAULT_ACCOUNT, KeyRing, NonceCache};
 pub use error::ApiError;
-pub use guard::{MAX_HEAD, MAX_URI, guard, refusal_bytes};
+pub use guard::{MAX_HEAD, MAX_URI, guard, head_timeout_refusal, parse_refusal};
 pub use invoke::{Call, invoke};
 pub use respond::Reply;
 pub use routes::{api, app, metrics as metrics_app};
