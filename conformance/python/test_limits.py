@@ -193,3 +193,30 @@ HEAD = b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 ])
 def test_http_layer_refusals_answer_the_ack_error_shape(srv, raw, status, code):
     assert_ack_error(exchange(srv, raw), status, code)
+
+
+def test_the_limits_hold_over_tls(tmp_path):
+    import ssl
+
+    s = Server(fresh_db(tmp_path, "limtls"), ["--access-key", f"{AK}:{SECRET}", "--tls-self-signed",
+                                              "--header-timeout", "1s", "--idle-timeout", "1s"]).start()
+    try:
+        ctx = ssl.create_default_context(cafile=s.ca)
+        ctx.set_alpn_protocols(["http/1.1"])
+
+        def tls():
+            return ctx.wrap_socket(connect(s), server_hostname="localhost")
+
+        with connect(s) as silent:  # never starts its handshake
+            started = time.monotonic()
+            silent.settimeout(5)
+            assert silent.recv(1) == b""
+            assert time.monotonic() - started < 3.0
+        with tls() as c:
+            c.sendall(b"GET /healthz HTTP/1.1\r\nHost: loc")
+            assert_ack_error(read_response(c), 408, "RequestTimeout")
+        with tls() as c:
+            c.sendall(b"NOT A REQUEST LINE\r\n\r\n")
+            assert_ack_error(read_response(c), 400, "InvalidRequest.Malformed")
+    finally:
+        s.stop()
