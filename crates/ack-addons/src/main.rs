@@ -1,8 +1,10 @@
 //! `ack-addons`: serve the ACK add-on API, import a fleet, migrate a database, or call a server
 //! as its command-line client (`ack-addons clusters`, `install … --wait`, `rollout …`).
 
+mod conn_io;
 mod import;
 mod keys;
+mod listen;
 mod lock;
 mod serve;
 mod tls;

@@ -83,6 +83,8 @@ pub struct ServeArgs {
     status_cache: usize,
     #[command(flatten)]
     tls: crate::tls::TlsArgs,
+    #[command(flatten)]
+    limits: crate::listen::Limits,
     /// A PEM file of CA certificates trusted for https webhook receivers, besides the public
     /// web's roots (for a private or self-signed receiver).
     #[arg(long, env = "ACK_ADDONS_WEBHOOK_CA")]
@@ -220,6 +222,8 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
             ..ack_events::StreamConfig::default()
         },
     };
+    crate::listen::raise_open_files(&args.limits);
+    let limits = args.limits;
     let shutdown = shutdown_signal()?;
     let api = match &args.metrics_listen {
         Some(addr) => {
@@ -229,9 +233,15 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
             let at = metrics.local_addr().map_err(|e| e.to_string())?;
             tracing::info!(%at, "metrics on their own listener");
             // It ends with the process; a scrape in flight at shutdown is simply cut.
-            tokio::spawn(
-                axum::serve(metrics, ack_server::metrics_app(state.clone())).into_future(),
-            );
+            let app =
+                ack_server::guard(ack_server::metrics_app(state.clone()), limits.body_timeout);
+            tokio::spawn(crate::listen::serve(
+                metrics,
+                None,
+                app,
+                limits,
+                std::future::pending(),
+            ));
             ack_server::api(state.clone())
         }
         None => ack_server::app(state.clone()),
@@ -245,32 +255,13 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     std::io::stdout().flush().map_err(|e| e.to_string())?;
     tokio::spawn(warm(store.clone()));
     // The console's routes beside the API's: one listener, one state.
-    let app = api.merge(ack_console::router(state));
-    let served = match tls {
-        None => serve_on(listener, app, shutdown).await,
-        Some(cfg) => {
-            let listener = crate::tls::Listener::new(listener, cfg).map_err(|e| e.to_string())?;
-            serve_on(listener, app, shutdown).await
-        }
-    };
+    let app = ack_server::guard(api.merge(ack_console::router(state)), limits.body_timeout);
+    let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
+    let served = crate::listen::serve(listener, acceptor, app, limits, shutdown).await;
     served.map_err(|e| format!("serving: {e}"))?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
-}
-
-async fn serve_on<L>(
-    listener: L,
-    app: axum::Router,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()>
-where
-    L: axum::serve::Listener,
-    L::Addr: std::fmt::Debug,
-{
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
 }
 
 /// Fills the status cache in the background and says so on stdout (the benchmark waits for the

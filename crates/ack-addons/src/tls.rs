@@ -1,18 +1,13 @@
-//! HTTPS for `serve`: a certificate from files or made at start, and a listener that hands
-//! axum's own server finished TLS connections, so HTTP/1.1, HTTP/2 and graceful shutdown work
-//! as they do over plain TCP.
+//! HTTPS for `serve`: a certificate from files or made at start. The accept loop (`listen`)
+//! shakes hands on each connection's own task, so HTTP/1.1, HTTP/2, the timeouts and graceful
+//! shutdown work as they do over plain TCP.
 
 use ack_events::tls::{provider, read_certs};
 use clap::Args;
 use rustls::ServerConfig;
 use rustls_pki_types::{PrivateKeyDer, pem::PemObject};
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
-use tokio_rustls::server::TlsStream;
 
 #[derive(Args)]
 pub struct TlsArgs {
@@ -119,58 +114,6 @@ fn server_config(cert: &Path, key: &Path) -> Result<ServerConfig, String> {
         })?;
     cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(cfg)
-}
-
-/// A client that connects and never finishes its handshake is dropped after this long.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Accepts TCP connections and shakes hands on tasks of their own (a slow client must not hold
-/// up the next), handing axum only finished TLS streams.
-pub struct Listener {
-    ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
-    addr: SocketAddr,
-}
-
-impl Listener {
-    pub fn new(mut tcp: TcpListener, cfg: Arc<ServerConfig>) -> std::io::Result<Self> {
-        let addr = tcp.local_addr()?;
-        let (tx, ready) = mpsc::channel(64);
-        let acceptor = tokio_rustls::TlsAcceptor::from(cfg);
-        tokio::spawn(async move {
-            while !tx.is_closed() {
-                // axum's own accept, which rides out errors such as running out of descriptors.
-                let (stream, peer) = axum::serve::Listener::accept(&mut tcp).await;
-                let (acceptor, tx) = (acceptor.clone(), tx.clone());
-                tokio::spawn(async move {
-                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                        Ok(Ok(tls)) => {
-                            let _ = tx.send((tls, peer)).await;
-                        }
-                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
-                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
-                    }
-                });
-            }
-        });
-        Ok(Self { ready, addr })
-    }
-}
-
-impl axum::serve::Listener for Listener {
-    type Io = TlsStream<TcpStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        match self.ready.recv().await {
-            Some(conn) => conn,
-            // The accepting task cannot end while this end is open; wait like an idle listener.
-            None => std::future::pending().await,
-        }
-    }
-
-    fn local_addr(&self) -> std::io::Result<SocketAddr> {
-        Ok(self.addr)
-    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 mod auth;
 mod ctx;
 mod error;
+mod guard;
 mod handlers;
 mod invoke;
 pub mod metrics;
@@ -16,6 +17,7 @@ pub mod throttle;
 pub use ack_domain::Clock;
 pub use auth::{DEFAULT_ACCOUNT, KeyRing};
 pub use error::ApiError;
+pub use guard::{MAX_HEAD, MAX_URI, guard, head_timeout_refusal, parse_refusal};
 pub use invoke::{Call, invoke};
 pub use nonces::NonceCache;
 pub use respond::Reply;

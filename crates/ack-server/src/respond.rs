@@ -75,23 +75,27 @@ pub fn success(reply: Reply, xml: bool, request_id: &str) -> Response<Body> {
 }
 
 pub fn failure(err: &ApiError, request_id: &str) -> Response<Body> {
-    let status = err.code.status();
-    let body = ErrorBody::new(err.code.as_str(), &err.message, request_id, status);
-    let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| {
-        br#"{"code":"InternalError","message":"error body could not be encoded","Code":"InternalError"}"#.to_vec()
-    });
-    let mut r = with_headers(
-        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        JSON,
-        request_id,
-        bytes,
-    );
+    let (status, bytes) = error_body(err, request_id);
+    let mut r = with_headers(status, JSON, request_id, bytes);
     if let Some(ms) = err.retry_after_ms
         && let Ok(v) = HeaderValue::from_str(&ms.to_string())
     {
         r.headers_mut().insert("x-acs-retry-after", v);
     }
     r
+}
+
+/// The status and JSON body of an error answer.
+pub(crate) fn error_body(err: &ApiError, request_id: &str) -> (StatusCode, Vec<u8>) {
+    let status = err.code.status();
+    let body = ErrorBody::new(err.code.as_str(), &err.message, request_id, status);
+    let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| {
+        br#"{"code":"InternalError","message":"error body could not be encoded","Code":"InternalError"}"#.to_vec()
+    });
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        bytes,
+    )
 }
 
 /// Uppercase UUID (version 4 layout), as ACK's request ids look. The bits come from a counter

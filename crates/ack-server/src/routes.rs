@@ -17,7 +17,7 @@ use axum::routing::{any, get};
 use std::sync::Arc;
 
 /// Bodies larger than this are refused; the largest real body (CreateCluster) is a few KiB.
-const MAX_BODY: usize = 4 << 20;
+pub(crate) const MAX_BODY: usize = 4 << 20;
 
 /// The API (ACK's routes and ours), the probes and the OpenAPI document, without `/metrics`.
 pub fn api(state: AppState) -> Router {

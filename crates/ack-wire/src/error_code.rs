@@ -26,6 +26,13 @@ pub enum ErrorCode {
     ServiceUnavailable,
     ThrottlingUser,
     InternalError,
+    // Refusals of the HTTP layer, before any operation is chosen.
+    MalformedRequest,
+    RequestTimeout,
+    RequestEntityTooLarge,
+    UriTooLong,
+    ExpectationFailed,
+    HeadersTooLarge,
 }
 
 impl ErrorCode {
@@ -54,6 +61,12 @@ impl ErrorCode {
             Self::ServiceUnavailable => "ServiceUnavailable",
             Self::ThrottlingUser => "Throttling.User",
             Self::InternalError => "InternalError",
+            Self::MalformedRequest => "InvalidRequest.Malformed",
+            Self::RequestTimeout => "RequestTimeout",
+            Self::RequestEntityTooLarge => "RequestEntityTooLarge",
+            Self::UriTooLong => "InvalidURI.TooLong",
+            Self::ExpectationFailed => "InvalidHeader.Expect",
+            Self::HeadersTooLarge => "InvalidHeader.TooLarge",
         }
     }
 
@@ -67,7 +80,8 @@ impl ErrorCode {
             | Self::SignatureDoesNotMatch
             | Self::SignatureNonceUsed
             | Self::InvalidTimeStampFormat
-            | Self::InvalidTimeStampExpired => 400,
+            | Self::InvalidTimeStampExpired
+            | Self::MalformedRequest => 400,
             // Alibaba's gateway answers an unknown AccessKeyId with 404.
             Self::ErrorClusterNotFound
             | Self::AddonNotFound
@@ -77,6 +91,11 @@ impl ErrorCode {
             | Self::InvalidAccessKeyIdNotFound
             | Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
+            Self::RequestTimeout => 408,
+            Self::RequestEntityTooLarge => 413,
+            Self::UriTooLong => 414,
+            Self::ExpectationFailed => 417,
+            Self::HeadersTooLarge => 431,
             // A conflict with the add-on's current state: retrying later may succeed.
             Self::AddonAlreadyInstalled | Self::AddonTaskInProgress | Self::RolloutInProgress => {
                 409
