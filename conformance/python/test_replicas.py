@@ -159,7 +159,7 @@ def test_a_nonce_used_on_one_replica_is_refused_on_another(tmp_path):
 
         t = threading.Thread(target=record)
         t.start()
-        rec = tea_client(type("S", (), {"endpoint": f"127.0.0.1:{port}"})())
+        rec = tea_client(type("S", (), {"endpoint": f"127.0.0.1:{port}", "scheme": "http"})())
         rec.describe_clusters_v1(models.DescribeClustersV1Request())
         t.join()
         srv.close()

@@ -31,6 +31,7 @@ impl Tag {
                 format!("it is longer than {MAX_KEY_CHARS} characters"),
             ));
         }
+        crate::name::check_text(&format!("{param}.key"), key, MAX_KEY_CHARS)?;
         let value = value.unwrap_or("");
         if value.chars().count() > MAX_VALUE_CHARS {
             return Err(DomainError::invalid(
@@ -38,6 +39,7 @@ impl Tag {
                 format!("it is longer than {MAX_VALUE_CHARS} characters"),
             ));
         }
+        crate::name::check_text(&format!("{param}.value"), value, MAX_VALUE_CHARS)?;
         Ok(Self {
             key: key.to_string(),
             value: value.to_string(),
@@ -114,6 +116,8 @@ mod tests {
         );
         assert_eq!(bad(vec![(Some(long.as_str()), None)]), "tags[0].key");
         assert_eq!(bad(vec![(Some("a"), Some(long.as_str()))]), "tags[0].value");
+        assert_eq!(bad(vec![(Some("a\0b"), None)]), "tags[0].key");
+        assert_eq!(bad(vec![(Some("a"), Some("\u{1b}[2J"))]), "tags[0].value");
         assert_eq!(
             bad(vec![(Some("a"), None), (Some("a"), None)]),
             "tags[1].key"

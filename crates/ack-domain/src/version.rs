@@ -1,6 +1,7 @@
 //! Version ordering for add-on versions (`v1.9.3.340-g9830b58-aliyun`) and Kubernetes versions
 //! (`1.31.1-aliyun.1`): the dotted numbers at the front decide, missing parts count as zero.
 
+use crate::DomainError;
 use std::cmp::Ordering;
 
 /// The leading dotted numeric part, after an optional `v`.
@@ -22,6 +23,28 @@ fn parts(v: &str) -> impl Iterator<Item = u64> + '_ {
 /// Whether the string looks like a version at all (starts with a number).
 pub fn is_version(v: &str) -> bool {
     parts(v).next().is_some()
+}
+
+/// ACK's form of a Kubernetes version: `1.31`, `1.31.1` or `1.31.1-aliyun.1`, each number
+/// at most 5 digits (so none overflows and none is padded past what a real release uses).
+pub fn check_kubernetes(param: &str, v: &str) -> Result<(), DomainError> {
+    let number = |p: &str| (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit());
+    let (release, build) = match v.split_once("-aliyun.") {
+        Some((r, b)) => (r, Some(b)),
+        None => (v, None),
+    };
+    let dotted: Vec<&str> = release.split('.').collect();
+    let ok = (2..=3).contains(&dotted.len())
+        && dotted.iter().all(|p| number(p))
+        && build.is_none_or(number);
+    if ok {
+        Ok(())
+    } else {
+        Err(DomainError::invalid(
+            param,
+            format!("{v:?} is not a Kubernetes version of ACK's form (1.31.1-aliyun.1)"),
+        ))
+    }
 }
 
 /// The dotted numbers alone: `1.28` and `1.28.0` are the same release here.
@@ -122,5 +145,46 @@ mod tests {
         assert_ne!(compare("1.28", "1.28.0"), Ordering::Equal);
         assert!(at_least("1.28", "1.28.0") && at_least("1.28.0", "1.28"));
         assert!(!is_version("latest"));
+    }
+
+    #[test]
+    fn kubernetes_versions_have_acks_form() {
+        for ok in [
+            "1.31.1-aliyun.1",
+            "1.24.6-aliyun.1",
+            "1.31",
+            "1.30.7",
+            "1.28.9-aliyun.12",
+        ] {
+            assert!(check_kubernetes("kubernetes_version", ok).is_ok(), "{ok}");
+        }
+        let bad = [
+            "",
+            "latest",
+            "v1.31.1",
+            "1",
+            "1.31.1.1",
+            "1.31.1-aliyun",
+            "1.31.1-aliyun.",
+            "1.31.1-aliyun.x",
+            "1.31.1-gke.1",
+            "1.31.1-aliyun.1 ",
+            " 1.31",
+            "1..31",
+            "1.31.",
+            "1.-31",
+            "1.31;DROP",
+            "1.31\0",
+            "1.999999",
+            "1.99999999999999999999999",
+            "１.31",
+        ];
+        for v in bad {
+            let e = check_kubernetes("kubernetes_version", v).unwrap_err();
+            assert!(
+                e.to_string().starts_with("kubernetes_version is invalid"),
+                "{v:?}: {e}"
+            );
+        }
     }
 }

@@ -44,6 +44,19 @@ impl Ctx {
         Ok(AddonName::parse(raw)?)
     }
 
+    /// No query value holds a control character: the filters reach SQL, and PostgreSQL refuses
+    /// a NUL in text with an error, which must be the caller's 400 rather than our 500.
+    pub fn check_query(&self) -> Result<(), ApiError> {
+        match self
+            .query
+            .iter()
+            .find(|(k, v)| k.chars().chain(v.chars()).any(char::is_control))
+        {
+            Some((k, _)) => Err(ApiError::invalid(k, "it holds a control character")),
+            None => Ok(()),
+        }
+    }
+
     /// The first value of a query parameter; an empty value counts as absent.
     pub fn query(&self, name: &str) -> Option<&str> {
         self.query
@@ -58,6 +71,10 @@ impl Ctx {
     }
 
     pub fn query_u32(&self, name: &str, default: u32, min: u32, max: u32) -> Result<u32, ApiError> {
+        // The SDKs send each once; given twice, which one the caller meant is a guess.
+        if self.query.iter().filter(|(k, _)| k == name).count() > 1 {
+            return Err(ApiError::invalid(name, "it is given more than once"));
+        }
         match self.query(name) {
             None => Ok(default),
             Some(v) => match v.trim().parse::<u32>() {

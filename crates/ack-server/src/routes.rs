@@ -10,6 +10,7 @@ use crate::state::AppState;
 use ack_wire::sign::WireRequest;
 use ack_wire::{Action, ErrorCode, Method, ROUTES};
 use axum::Router;
+use axum::extract::rejection::RawPathParamsRejection;
 use axum::extract::{RawPathParams, Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -34,7 +35,9 @@ pub fn api(state: AppState) -> Router {
         router = router.route(
             path,
             any(
-                move |State(st): State<AppState>, raw: RawPathParams, req: Request| {
+                move |State(st): State<AppState>,
+                      raw: Result<RawPathParams, RawPathParamsRejection>,
+                      req: Request| {
                     let methods = Arc::clone(&methods);
                     async move { handle(st, &methods, Some(raw), req).await }
                 },
@@ -130,7 +133,7 @@ fn probe(status: StatusCode, word: &str, reason: Option<String>) -> Response {
 async fn handle(
     st: AppState,
     methods: &[(Method, Action)],
-    raw: Option<RawPathParams>,
+    raw: Option<Result<RawPathParams, RawPathParamsRejection>>,
     req: Request,
 ) -> Response {
     let request_id = new_request_id();
@@ -180,7 +183,7 @@ struct Facts {
 async fn run(
     st: &AppState,
     methods: &[(Method, Action)],
-    raw: Option<RawPathParams>,
+    raw: Option<Result<RawPathParams, RawPathParamsRejection>>,
     req: Request,
     request_id: &str,
     // What the request's log line and metrics name, as soon as each is known.
@@ -243,6 +246,8 @@ async fn run(
     };
     let account = authenticate(st, &wire).await?;
     facts.account = Some(account.clone());
+    // axum refuses a parameter that decodes to invalid UTF-8 in plain text; ours is ACK's shape.
+    let raw = raw.map_err(|e| ApiError::invalid("path", e.body_text()))?;
     let mut params = Vec::new();
     for (name, value) in &raw {
         let decoded = ack_wire::sign::decode_path_segment(value)

@@ -7,8 +7,9 @@ use crate::state::AppState;
 use ack_domain::cluster::{
     CLUSTER_TYPES, Cluster, DEFAULT_KUBERNETES_VERSION, RequestedAddon, plan_addons,
 };
+use ack_domain::name::check_text;
 use ack_domain::task::{Operation, Task, TaskAddon};
-use ack_domain::{ClusterId, version};
+use ack_domain::{ClusterId, ClusterName, version};
 use ack_store::{ClusterFilter, TaskStart};
 use ack_wire::dto::{
     ClusterDetail, ClustersPage, CreateClusterRequest, MaintenanceWindow, PageInfo, Tag,
@@ -25,11 +26,23 @@ fn required<'a>(v: &'a Option<String>, name: &str) -> Result<&'a str, ApiError> 
 
 pub async fn create(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
     let req: CreateClusterRequest = ctx.json_object()?;
-    let name = required(&req.name, "name")?;
-    if name.chars().count() > 63 {
-        return Err(ApiError::invalid("name", "it is longer than 63 characters"));
-    }
+    let name = ClusterName::parse("name", req.name.as_deref().unwrap_or(""))?;
     let region_id = required(&req.region_id, "region_id")?;
+    let texts = [
+        ("region_id", Some(region_id)),
+        ("zone_id", req.zone_id.as_deref()),
+        ("cluster_spec", req.cluster_spec.as_deref()),
+        ("profile", req.profile.as_deref()),
+        ("vpcid", req.vpcid.as_deref()),
+    ];
+    let vswitches = req
+        .vswitch_ids
+        .iter()
+        .flatten()
+        .map(|v| ("vswitch_ids", Some(v.as_str())));
+    for (param, v) in texts.into_iter().chain(vswitches) {
+        check_text(param, v.unwrap_or(""), 128)?;
+    }
     let cluster_type = req
         .cluster_type
         .as_deref()
@@ -46,12 +59,7 @@ pub async fn create(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
         .as_deref()
         .filter(|s| !s.is_empty())
         .unwrap_or(DEFAULT_KUBERNETES_VERSION);
-    if !version::is_version(kube) {
-        return Err(ApiError::invalid(
-            "kubernetes_version",
-            format!("{kube:?} is not a Kubernetes version"),
-        ));
-    }
+    version::check_kubernetes("kubernetes_version", kube)?;
     let requested: Vec<RequestedAddon> = req
         .addons
         .unwrap_or_default()
@@ -72,7 +80,7 @@ pub async fn create(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
     let cluster = Cluster {
         id: ClusterId::generate(),
         account: ctx.account.clone(),
-        name: name.to_string(),
+        name: name.into_string(),
         region_id: region_id.to_string(),
         zone_id: req.zone_id.unwrap_or_else(|| format!("{region_id}-a")),
         cluster_type: cluster_type.to_string(),

@@ -30,6 +30,13 @@ pub async fn inject(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
         .error_code
         .filter(|c| !c.trim().is_empty())
         .ok_or_else(|| ApiError::invalid("error_code", "it is required"))?;
+    for (param, v) in [
+        ("component", req.component.as_deref()),
+        ("message", req.message.as_deref()),
+        ("error_code", Some(error_code.as_str())),
+    ] {
+        ack_domain::name::check_text(param, v.unwrap_or(""), 256)?;
+    }
     let fault = Fault {
         cluster_id,
         component: req.component.unwrap_or_default(),

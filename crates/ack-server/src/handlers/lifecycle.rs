@@ -22,6 +22,17 @@ fn changes(ctx: &Ctx, op: Operation) -> Result<Vec<AddonChange>, ApiError> {
     }
     let items: Vec<AddonChangeRequest> = serde_json::from_value(value)
         .map_err(|e| ApiError::invalid("body", format!("not the expected JSON: {e}")))?;
+    if let Some((i, p)) = items.iter().enumerate().find_map(|(i, c)| {
+        c.policy
+            .as_deref()
+            .filter(|p| !["", "overwrite", "canary"].contains(p))
+            .map(|p| (i, p))
+    }) {
+        return Err(ApiError::invalid(
+            &format!("body[{i}].policy"),
+            format!("{p:?} is not overwrite or canary"),
+        ));
+    }
     Ok(items
         .into_iter()
         .map(|i| match op {

@@ -22,6 +22,7 @@ use ack_store::ControlRequest;
 use ack_wire::Action;
 
 pub async fn dispatch(st: &AppState, action: Action, ctx: &Ctx) -> Result<Reply, ApiError> {
+    ctx.check_query()?;
     match action {
         Action::CreateCluster => clusters::create(st, ctx).await,
         Action::DescribeClusterDetail => clusters::describe(st, ctx).await,

@@ -103,6 +103,8 @@ pub struct AddonChangeRequest {
     pub next_version: Option<String>,
     pub config: Option<String>,
     pub cleanup_cloud_resources: Option<bool>,
+    /// UpgradeClusterAddons: `overwrite` or `canary` (ack-addon-api.md §2).
+    pub policy: Option<String>,
 }
 
 /// ModifyClusterAddon: `config` is a JSON document inside a string.
