@@ -111,6 +111,10 @@ def test_invalid_requests_change_nothing(c):
     refused(lambda: install("no-such-addon"), "AddonNotFound", 404)
     refused(lambda: install("metrics-server"), "AddonAlreadyInstalled", 409)
     refused(lambda: upgrade(c, cid, "flannel", "v0.15.1.28-0ad4f25e-aliyun"), "AddonNotFound", 404)
+    # A version the catalog does not list: refused before any task, for install and upgrade.
+    assert "v0.3.9.99-aliyun" in refused(lambda: upgrade(c, cid, "metrics-server", "v0.3.9.99-aliyun"), "AddonNotFound", 404)
+    refused(lambda: c.install_cluster_addons(cid, models.InstallClusterAddonsRequest(body=[
+        models.InstallClusterAddonsRequestBody(name="flannel", version="v0.0.0.1-nope")])), "AddonNotFound", 404)
     assert "config" in refused(lambda: upgrade(c, cid, "metrics-server", MS_NEW, config="{oops"), "InvalidParameter", 400)
     assert "nope" in refused(lambda: install("flannel", config='{"nope": 1}'), "InvalidParameter", 400)
     refused(lambda: c.modify_cluster_addon(cid, "metrics-server", models.ModifyClusterAddonRequest(config='{"replicas": "x"}')),
@@ -124,7 +128,6 @@ def test_invalid_requests_change_nothing(c):
 
 
 @pytest.mark.parametrize("target,kube,addons,why", [
-    ("v0.3.9.99-aliyun", None, [{"name": "metrics-server", "version": MS_MID}], "has no version"),
     (MS_OLD, None, [{"name": "metrics-server", "version": MS_MID}], "downgrade"),
     (MS_NEW, "1.24.6-aliyun.1", [{"name": "metrics-server", "version": MS_MID}], "needs Kubernetes 1.30"),
 ])

@@ -70,6 +70,17 @@ pub fn plan(
             ));
         }
         let addon = catalog.require(&c.name)?;
+        // A version the catalog does not list is refused before anything is made (the precheck
+        // still checks it too, for a catalog replaced while a task waits).
+        if matches!(op, Operation::Install | Operation::Upgrade)
+            && let Some(v) = nonempty(&c.version)
+            && addon.version(v).is_none()
+        {
+            return Err(DomainError::AddonNotFound {
+                name: c.name.clone(),
+                version: Some(v.to_string()),
+            });
+        }
         let installed = instances.iter().find(|x| x.name.as_str() == c.name);
         let config = nonempty(&c.config)
             .map(|cfg| resolved_config(addon, &format!("{param}.config"), cfg))
