@@ -17,7 +17,9 @@ fn parts(v: &str) -> impl Iterator<Item = u64> + '_ {
         .or_else(|| v.strip_prefix('V'))
         .unwrap_or(v);
     let head = v.split(['-', '+', '_']).next().unwrap_or("");
-    head.split('.').map_while(|p| p.parse::<u64>().ok())
+    // Fused: map_while goes on after its first None if asked again, so `.10` would read as 10
+    // on a second call (the property test found it).
+    head.split('.').map_while(|p| p.parse::<u64>().ok()).fuse()
 }
 
 /// Whether the string looks like a version at all (starts with a number).
@@ -145,6 +147,11 @@ mod tests {
         assert_ne!(compare("1.28", "1.28.0"), Ordering::Equal);
         assert!(at_least("1.28", "1.28.0") && at_least("1.28.0", "1.28"));
         assert!(!is_version("latest"));
+        assert_eq!(
+            compare("0.1", ".10"),
+            Ordering::Greater,
+            "no number after a gap"
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ fn version() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(ProptestConfig::with_cases(10000))]
 
     #[test]
     fn equal_only_when_the_same_and_antisymmetric(a in version(), b in version()) {
