@@ -316,6 +316,7 @@ def drain(soak, c, timeout=90.0):
     for task_id in list(soak.paused):
         soak.call("ResumeTask", lambda: c.resume_task(task_id))
     deadline = time.monotonic() + timeout
+    ended = set()  # tasks seen terminal: they stay so
     while time.monotonic() < deadline:
         live = 0
         for rid in list(soak.rollouts):
@@ -324,7 +325,8 @@ def drain(soak, c, timeout=90.0):
                 soak.call("ResumeAddonRollout", lambda: generic(c, "ResumeAddonRollout", "POST", f"/fleet/rollouts/{rid}/resume"))
             live += (not ok) or d["state"] in ROLLOUT_LIVE
         if live == 0:
-            running = [t for t in soak.accepted if not task_terminal(soak, c, t)]
+            running = [t for t in soak.accepted if t not in ended and not task_terminal(soak, c, t)]
+            ended.update(t for t in soak.accepted if t not in running)
             if not running:
                 return True
             for t in running:  # a task paused by a pause racing the drain
