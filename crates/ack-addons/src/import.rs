@@ -1,13 +1,12 @@
 //! `ack-addons import FILE`: bulk-load a fleet. The file is JSON Lines (one cluster object per
 //! line) or one JSON array of cluster objects; see the README for the fields.
 
-use ack_domain::cluster::{CLUSTER_TYPES, Cluster, DEFAULT_KUBERNETES_VERSION};
-use ack_domain::instance::{AddonInstance, InstanceState};
-use ack_domain::task::{AddonTaskStatus, UpgradeStatus};
-use ack_domain::{AddonName, Catalog, ClusterId, TaskId, version};
+use ack_domain::cluster::Cluster;
+use ack_domain::fleet_file::{FleetCluster, convert, parse_line};
+use ack_domain::instance::AddonInstance;
+use ack_domain::task::AddonTaskStatus;
 use ack_store::Store;
 use clap::Args;
-use serde::Deserialize;
 use std::io::{BufRead, BufReader, Read};
 use std::time::Instant;
 
@@ -24,64 +23,6 @@ pub struct ImportArgs {
     /// The catalog the add-on names and versions are checked against.
     #[arg(long, env = "ACK_ADDONS_CATALOG")]
     catalog: Option<std::path::PathBuf>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FleetCluster {
-    cluster_id: Option<String>,
-    #[serde(default = "default_account")]
-    account: String,
-    name: String,
-    #[serde(default = "default_region")]
-    region_id: String,
-    #[serde(default)]
-    cluster_type: Option<String>,
-    #[serde(default)]
-    kubernetes_version: Option<String>,
-    #[serde(default)]
-    addons: Vec<FleetAddon>,
-    #[serde(default)]
-    tags: Vec<FleetTag>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FleetTag {
-    key: Option<String>,
-    #[serde(default)]
-    value: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FleetAddon {
-    name: String,
-    version: String,
-    #[serde(default)]
-    config: Option<String>,
-    /// The add-on's latest finished task, for upgrade-status history.
-    #[serde(default)]
-    last_task: Option<FleetTask>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FleetTask {
-    /// Success, Failed or Canceled.
-    status: String,
-    created_at: i64,
-    finished_at: i64,
-    #[serde(default)]
-    message: String,
-}
-
-fn default_account() -> String {
-    "default".into()
-}
-
-fn default_region() -> String {
-    "cn-hangzhou".into()
 }
 
 const BATCH: usize = 2000;
@@ -144,9 +85,7 @@ pub async fn run(args: ImportArgs) -> Result<(), String> {
             if line.trim().is_empty() {
                 continue;
             }
-            let fc: FleetCluster =
-                serde_json::from_str(&line).map_err(|e| format!("line {}: {e}", n + 1))?;
-            let entry = convert(&catalog, fc, now, &mut history)
+            let entry = parse_line(&catalog, &line, now, &mut history)
                 .map_err(|e| format!("line {}: {e}", n + 1))?;
             (clusters, addons) = (clusters + 1, addons + entry.1.len());
             batch.push(entry);
@@ -167,99 +106,4 @@ pub async fn run(args: ImportArgs) -> Result<(), String> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
-}
-
-fn convert(
-    catalog: &Catalog,
-    fc: FleetCluster,
-    now: i64,
-    history: &mut Vec<AddonTaskStatus>,
-) -> Result<(Cluster, Vec<AddonInstance>), String> {
-    let id = match fc.cluster_id.as_deref() {
-        Some(s) => ClusterId::parse(s).map_err(|e| e.to_string())?,
-        None => ClusterId::generate(),
-    };
-    let kube = fc
-        .kubernetes_version
-        .unwrap_or_else(|| DEFAULT_KUBERNETES_VERSION.into());
-    if !version::is_version(&kube) {
-        return Err(format!("kubernetes_version {kube:?} is not a version"));
-    }
-    let cluster_type = fc.cluster_type.unwrap_or_else(|| CLUSTER_TYPES[0].into());
-    if !CLUSTER_TYPES.contains(&cluster_type.as_str()) {
-        return Err(format!(
-            "cluster_type {cluster_type:?} is not one of {CLUSTER_TYPES:?}"
-        ));
-    }
-    let tags = ack_domain::tag::parse_list(
-        "tags",
-        fc.tags
-            .iter()
-            .map(|t| (t.key.as_deref(), t.value.as_deref())),
-    )
-    .map_err(|e| e.to_string())?;
-    let mut instances = Vec::with_capacity(fc.addons.len());
-    for a in fc.addons {
-        let addon = catalog
-            .get(&a.name)
-            .ok_or_else(|| format!("add-on {} is not in the catalog", a.name))?;
-        if addon.version(&a.version).is_none() {
-            return Err(format!("add-on {} has no version {}", a.name, a.version));
-        }
-        let config = match a.config {
-            Some(c) => addon
-                .check_config("config", &c)
-                .map_err(|e| e.to_string())
-                .map(|m| serde_json::Value::Object(m).to_string())?,
-            None => addon.default_config(),
-        };
-        if let Some(t) = a.last_task {
-            let status = UpgradeStatus::parse(&t.status)
-                .filter(|s| !s.in_flight())
-                .ok_or_else(|| {
-                    format!(
-                        "last_task.status {:?} is not Success, Failed or Canceled",
-                        t.status
-                    )
-                })?;
-            history.push(AddonTaskStatus {
-                cluster_id: id.clone(),
-                component: AddonName::parse(&a.name).map_err(|e| e.to_string())?,
-                task_id: TaskId::generate(),
-                status,
-                created_at: t.created_at,
-                finished_at: Some(t.finished_at),
-                is_canceled: status == UpgradeStatus::Canceled,
-                message: t.message,
-            });
-        }
-        instances.push(AddonInstance {
-            cluster_id: id.clone(),
-            name: AddonName::parse(&a.name).map_err(|e| e.to_string())?,
-            version: a.version,
-            config,
-            state: InstanceState::Active,
-            created_at: now,
-            updated_at: now,
-        });
-    }
-    let cluster = Cluster {
-        id,
-        account: fc.account,
-        name: fc.name,
-        region_id: fc.region_id.clone(),
-        zone_id: format!("{}-a", fc.region_id),
-        cluster_type,
-        cluster_spec: "ack.pro.small".into(),
-        profile: "Default".into(),
-        kubernetes_version: kube.clone(),
-        init_version: kube,
-        state: "running".into(),
-        vpc_id: String::new(),
-        vswitch_ids: Vec::new(),
-        created_at: now,
-        updated_at: now,
-        tags,
-    };
-    Ok((cluster, instances))
 }

@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod error;
 pub mod event;
 pub mod fleet;
+pub mod fleet_file;
 pub mod ids;
 pub mod instance;
 pub mod lifecycle;
