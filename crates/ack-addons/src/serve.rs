@@ -77,8 +77,8 @@ pub struct ServeArgs {
     /// An event stream with nothing to send gets a comment this often (idle proxies keep it open).
     #[arg(long, env = "ACK_ADDONS_STREAM_KEEP_ALIVE", default_value = "15s", value_parser = humantime::parse_duration)]
     stream_keep_alive: Duration,
-    /// Clusters whose add-on status is kept in memory for the status calls (SQLite only; about
-    /// 1.2 KB each; 0 turns the cache off).
+    /// Clusters whose add-on status is kept in memory for the status calls (about 1.2 KB each;
+    /// 0 turns the cache off). On PostgreSQL every replica's writes reach it by notices.
     #[arg(long, env = "ACK_ADDONS_STATUS_CACHE", default_value_t = ack_store::DEFAULT_STATUS_CACHE_CAPACITY)]
     status_cache: usize,
     #[command(flatten)]
@@ -268,6 +268,17 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
 /// line). A write error is ignored: whoever started us may have stopped reading.
 async fn warm(store: Store) {
     let started = std::time::Instant::now();
+    if store.backend() == ack_store::Backend::Postgres {
+        let follower = store.clone();
+        tokio::spawn(async move { follower.follow_status_changes().await });
+        // The cache answers once the listener is live; warm it then (or leave it to the calls).
+        for _ in 0..100 {
+            if store.status_cache_live() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
     match store.warm_status_cache().await {
         Ok(0) => {}
         Ok(n) => {

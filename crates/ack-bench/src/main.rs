@@ -7,6 +7,7 @@ mod client;
 mod fleet;
 mod fleet_api;
 mod procs;
+mod replicas;
 
 use clap::{Parser, Subcommand};
 use client::{Make, Rng, Target, percentile};
@@ -95,6 +96,8 @@ enum Cmd {
 }
 
 const KEY: (&str, &str) = ("bench", "benchsecret");
+/// Writes through one replica whose delay to the other's status calls is measured.
+const STALENESS_SAMPLES: usize = 200;
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
@@ -266,7 +269,7 @@ fn status_maker(clusters: usize, ids: &'static [&'static str]) -> Arc<Make> {
     })
 }
 
-fn encode(s: &str) -> String {
+pub(crate) fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
@@ -362,6 +365,7 @@ async fn run(args: &Args) -> Result<(), String> {
     let mut engine = String::new();
     let mut fleet_rows = String::new();
     let mut rollouts = String::new();
+    let mut staleness = String::new();
     let mut failures = Vec::new();
     // One rollout per back end, over 10,000 clusters (fewer when the largest fleet is smaller).
     let rollout_size = args.sizes.iter().copied().max().unwrap_or(0).min(10_000);
@@ -386,21 +390,15 @@ async fn run(args: &Args) -> Result<(), String> {
             let (_, fleet_file) = scratch(size)?;
             let db = procs::fresh_db(backend, &args.pg, &tmp, &format!("bench_{size}"))?;
             let import_s = procs::import(&fleet_file, &db)?;
-            let server = procs::Server::start(
-                &db,
-                &["--stage-duration", "3s", "--max-concurrent-tasks", "1000"],
-            )?;
+            let flags = ["--stage-duration", "3s", "--max-concurrent-tasks", "1000"];
+            let server = procs::Server::start(&db, &flags)?;
             let t = Target::signed(&server.addr);
             let start_rss = procs::rss_mib(server.pid);
             // Polling fleets keep the status cache full: measure that state, not the first pass.
-            let warm_s = if backend == "sqlite" {
-                server
-                    .wait_warm(Duration::from_secs(120))
-                    .map(|d| format!("{:.1}", d.as_secs_f64()))
-                    .unwrap_or_else(|| "-".into())
-            } else {
-                "no cache".into()
-            };
+            let warm_s = server
+                .wait_warm(Duration::from_secs(120))
+                .map(|d| format!("{:.1}", d.as_secs_f64()))
+                .unwrap_or_else(|| "-".into());
             tokio::time::sleep(Duration::from_millis(500)).await;
             let idle_rss = procs::rss_mib(server.pid);
             // A baseline server for every block, measured alone once and then paired with each
@@ -537,6 +535,19 @@ async fn run(args: &Args) -> Result<(), String> {
                 info,
             )
             .await;
+            if backend == "postgres" && size == args.sizes[0] {
+                let s = replicas::staleness(&t, &db, &flags, size, STALENESS_SAMPLES).await?;
+                eprintln!(
+                    "  {backend:8} {size:>7} cross-replica staleness: {} writes, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, missed {}",
+                    s.samples, s.p50_ms, s.p99_ms, s.max_ms, s.missed
+                );
+                writeln!(
+                    staleness,
+                    "| {backend} | {size} | {} | {:.2} | {:.2} | {:.2} | {} |",
+                    s.samples, s.p50_ms, s.p99_ms, s.max_ms, s.missed
+                )
+                .ok();
+            }
             drop(base);
             let startup_ms = server.startup.as_secs_f64() * 1000.0;
             drop(server);
@@ -599,6 +610,10 @@ async fn run(args: &Args) -> Result<(), String> {
     md.push_str(&rollouts);
     writeln!(md, "\nDescribeFleetAddons, signed, one call at a time on one keep-alive connection, on the idle server of each block ({} to {} calls within {} s); every answer must count the fleet's clusters.\n\n| backend | clusters | query | calls | p50 ms | p99 ms | errors |\n|---|---:|---|---:|---:|---:|---:|", fleet_api::LATENCY_CALLS.0, fleet_api::LATENCY_CALLS.1, args.duration.as_secs_f64()).ok();
     md.push_str(&fleet_rows);
+    if !staleness.is_empty() {
+        writeln!(md, "\nCross-replica staleness (PostgreSQL): a second replica on the block's database, both with the block's flags and 1,000 upgrades running. {STALENESS_SAMPLES} times: a cluster's status read twice on replica B (so that its cache holds it), an upgrade of one of its add-ons through replica A, then B's status read on one keep-alive connection until the answer changes; milliseconds from A's answer to B's changed answer. Missed: not shown within 2 s.\n\n| backend | clusters | writes | p50 ms | p99 ms | max ms | missed |\n|---|---:|---:|---:|---:|---:|---:|").ok();
+        md.push_str(&staleness);
+    }
     println!("{md}");
     std::fs::write(&args.out, &md).map_err(|e| e.to_string())?;
     eprintln!("written to {}", args.out.display());

@@ -19,6 +19,8 @@ mod events;
 mod rollouts;
 #[path = "contract/sessions.rs"]
 mod sessions;
+#[path = "contract/shared.rs"]
+mod shared;
 #[path = "contract/tags.rs"]
 mod tags;
 #[path = "contract/webhooks.rs"]
@@ -80,11 +82,8 @@ async fn read(store: &Store, id: &ClusterId) -> ack_store::ClusterAddons {
             .unwrap();
         assert_eq!(seen, expected);
     }
-    if store.backend() == ack_store::Backend::Sqlite {
-        assert!(
-            store.status_cache_len() > 0,
-            "SQLite reads go through the cache"
-        );
+    if store.status_cache_live() {
+        assert!(store.status_cache_len() > 0, "reads go through the cache");
     }
     assert!(matches!(
         store.with_addons("other", id, None, |_| ()).await,
@@ -756,6 +755,7 @@ async fn sqlite_store_contract() {
     events::suite(&reopened).await;
     webhooks::suite(&reopened).await;
     sessions::suite(&reopened).await;
+    shared::nonces(&reopened).await;
 }
 
 /// A fresh database on the PostgreSQL server at `ACK_ADDONS_PG_URL` (default: the local one with
@@ -795,7 +795,15 @@ async fn postgres_store_contract() {
     let Some(url) = fresh_postgres().await else {
         return;
     };
-    suite(Store::connect(&url).await.unwrap()).await;
+    // With its status cache live, as a replica serves: every write must reach it.
+    let store = Store::connect(&url).await.unwrap();
+    let follower = store.clone();
+    let following = tokio::spawn(async move { follower.follow_status_changes().await });
+    while !store.status_cache_live() {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    suite(store).await;
+    following.abort();
     let reopened = Store::connect(&url).await.unwrap();
     assert_eq!(
         reopened
@@ -811,6 +819,8 @@ async fn postgres_store_contract() {
     events::suite(&reopened).await;
     webhooks::suite(&reopened).await;
     sessions::suite(&reopened).await;
+    shared::nonces(&reopened).await;
+    shared::status_cache_across_replicas(&url, &reopened).await;
     reopened.close().await;
     drop_postgres(&url).await;
 }

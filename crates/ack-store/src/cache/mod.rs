@@ -186,6 +186,16 @@ impl StatusCache {
         }
     }
 
+    /// Forgets every cluster: this replica may have missed other replicas' notices.
+    pub(crate) fn clear(&self) {
+        for shard in &self.shards {
+            let mut s = shard.write().unwrap_or_else(PoisonError::into_inner);
+            s.removals += 1;
+            self.len.fetch_sub(s.map.len(), Ordering::Relaxed);
+            s.map.clear();
+        }
+    }
+
     fn compact(&self, account: &str, snap: &AddonsSnapshot<'_>) -> CachedCluster {
         let s = &self.strings;
         let addons = snap

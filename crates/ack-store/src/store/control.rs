@@ -225,11 +225,8 @@ impl Store {
                 ControlEffect::Requested
             }
         };
-        let committed = tx.commit().await.map_err(unavailable);
-        if let Some(cluster) = changed {
-            self.changed(&cluster);
-        }
-        committed.map(|()| effect)
+        let changed: Vec<&str> = changed.iter().map(String::as_str).collect();
+        self.commit_changed(tx, &changed).await.map(|()| effect)
     }
 
     /// The live task of one add-on (for the component-level pause, resume and cancel).

@@ -381,9 +381,9 @@ impl Store {
             return Ok(false);
         }
         start_task_in(&mut tx, self.backend, task, super::tasks::TaskStart::Addons).await?;
-        let committed = tx.commit().await.map_err(unavailable);
-        self.changed(task.cluster_id.as_str());
-        committed.map(|()| true)
+        self.commit_changed(tx, &[task.cluster_id.as_str()])
+            .await
+            .map(|()| true)
     }
 
     /// Ends a member that cannot start (its cluster or add-on went away) as failed.

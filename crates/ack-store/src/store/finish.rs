@@ -42,9 +42,7 @@ impl Store {
         else {
             return Ok(false);
         };
-        let committed = tx.commit().await.map_err(unavailable);
-        self.changed(&cluster);
-        committed.map(|()| true)
+        self.commit_changed(tx, &[&cluster]).await.map(|()| true)
     }
 }
 

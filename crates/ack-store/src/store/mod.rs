@@ -2,6 +2,7 @@
 //! on, one process) or a shared PostgreSQL (several replicas). The SQL is written once, with
 //! `$n` placeholders both back ends accept; the few statements that differ say so.
 
+mod changes;
 mod claims;
 pub mod control;
 pub mod drive;
@@ -10,6 +11,7 @@ mod faults;
 pub mod finish;
 pub mod fleet;
 pub mod metrics;
+mod nonces;
 mod rollout_rows;
 pub mod rollouts;
 pub mod sessions;
@@ -44,11 +46,16 @@ pub struct Store {
     /// SQLite only: whether any fault may be armed, so that stages skip the fault lookup (a
     /// write) when none is. This process is the only writer of its SQLite file.
     pub(crate) faults_armed: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    /// SQLite only (this process is the sole writer): the status calls' in-memory copy.
+    /// The status calls' in-memory copy: exact on SQLite (this process is the sole writer),
+    /// kept in step by notices on PostgreSQL (`changes.rs`).
     pub(crate) status_cache: Option<Arc<StatusCache>>,
+    /// Whether the status cache may answer now (PostgreSQL: while its listener is live).
+    cache_link: Arc<changes::CacheLink>,
     /// SQLite only: writers take turns here rather than in SQLite's busy handler, which sleeps
     /// a millisecond or more per retry while holding a pooled connection.
     write_turns: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// The writer of shared nonces, started by the first one.
+    nonce_batcher: Arc<std::sync::OnceLock<nonces::Batcher>>,
 }
 
 /// A writer's turn on SQLite (nothing on PostgreSQL, whose rows lock themselves); held until
@@ -108,17 +115,17 @@ impl Store {
             backend,
             url: url.to_string(),
             faults_armed,
-            status_cache: (backend == Backend::Sqlite)
-                .then(|| Arc::new(StatusCache::new(crate::cache::DEFAULT_CAPACITY))),
+            status_cache: Some(Arc::new(StatusCache::new(crate::cache::DEFAULT_CAPACITY))),
+            cache_link: Arc::new(changes::CacheLink::new(backend)),
             write_turns: (backend == Backend::Sqlite).then(Arc::default),
+            nonce_batcher: Arc::default(),
         })
     }
 
-    /// Sets how many clusters the status cache holds (0: none). It is kept only on SQLite:
-    /// other replicas' writes to a shared PostgreSQL would not reach it.
+    /// Sets how many clusters the status cache holds (0: none). On PostgreSQL it answers only
+    /// while [`Store::follow_status_changes`] runs.
     pub fn with_status_cache(mut self, capacity: usize) -> Self {
-        self.status_cache = (self.backend == Backend::Sqlite && capacity > 0)
-            .then(|| Arc::new(StatusCache::new(capacity)));
+        self.status_cache = (capacity > 0).then(|| Arc::new(StatusCache::new(capacity)));
         self
     }
 
@@ -165,32 +172,6 @@ impl Store {
             Backend::Postgres => self.pool.begin().await.map_err(unavailable)?,
         };
         Ok((turn, tx))
-    }
-
-    /// Records a signature nonce; false when it was seen since `not_before`. Every replica sees
-    /// the same table, so a nonce used on one is refused on all.
-    pub async fn first_use_of_nonce(&self, nonce: &str, now: i64, not_before: i64) -> Res<bool> {
-        let r = sqlx::query(
-            "INSERT INTO nonces (nonce, seen_at) VALUES ($1, $2)
-             ON CONFLICT (nonce) DO UPDATE SET seen_at = excluded.seen_at WHERE nonces.seen_at < $3",
-        )
-        .bind(nonce)
-        .bind(now)
-        .bind(not_before)
-        .execute(&self.pool)
-        .await
-        .map_err(unavailable)?;
-        Ok(r.rows_affected() == 1)
-    }
-
-    /// Forgets nonces older than the window.
-    pub async fn prune_nonces(&self, not_before: i64) -> Res<u64> {
-        let r = sqlx::query("DELETE FROM nonces WHERE seen_at < $1")
-            .bind(not_before)
-            .execute(&self.pool)
-            .await
-            .map_err(unavailable)?;
-        Ok(r.rows_affected())
     }
 
     /// Tells every replica's engine (PostgreSQL) that a task became runnable.
@@ -362,7 +343,11 @@ impl Store {
         only: Option<&[&str]>,
         f: impl FnOnce(&ack_domain::status::AddonsSnapshot<'_>) -> R,
     ) -> Res<R> {
-        let Some(cache) = &self.status_cache else {
+        let Some(cache) = self
+            .status_cache
+            .as_ref()
+            .filter(|_| self.cache_link.usable())
+        else {
             let ca = self.cluster_addons(account, id).await?;
             return Ok(f(&ca.snapshot()));
         };
@@ -513,11 +498,8 @@ impl ImportSession {
     }
 
     pub async fn commit(self) -> Res<()> {
-        let committed = self.tx.commit().await.map_err(unavailable);
-        for c in &self.clusters {
-            self.store.changed(c);
-        }
-        committed
+        let clusters: Vec<&str> = self.clusters.iter().map(String::as_str).collect();
+        self.store.commit_changed(self.tx, &clusters).await
     }
 }
 

@@ -109,9 +109,7 @@ impl Store {
             )],
         )
         .await?;
-        let committed = tx.commit().await.map_err(unavailable);
-        self.changed(&cluster);
-        committed.map(|()| true)
+        self.commit_changed(tx, &[&cluster]).await.map(|()| true)
     }
 
     /// Turns a change that failed or was canceled after its apply stage started into a rollback:

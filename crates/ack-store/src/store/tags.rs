@@ -102,8 +102,6 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
-        tx.commit().await.map_err(unavailable)?;
-        self.changed(id.as_str());
-        Ok(())
+        self.commit_changed(tx, &[id.as_str()]).await
     }
 }

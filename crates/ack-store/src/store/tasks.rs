@@ -38,9 +38,7 @@ impl Store {
     pub async fn start_task(&self, task: &Task, start: TaskStart<'_>) -> Res<()> {
         let (_turn, mut tx) = self.write_tx().await?;
         start_task_in(&mut tx, self.backend, task, start).await?;
-        let committed = tx.commit().await.map_err(unavailable);
-        self.changed(task.cluster_id.as_str());
-        committed
+        self.commit_changed(tx, &[task.cluster_id.as_str()]).await
     }
 
     /// The task with its add-ons but not its events (the engine reads none), whatever its

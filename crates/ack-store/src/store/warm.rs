@@ -16,7 +16,11 @@ impl Store {
     /// Loads every cluster into the status cache until it is full; returns how many it holds.
     /// Clusters that a write touched meanwhile are left for their first call to load.
     pub async fn warm_status_cache(&self) -> Res<usize> {
-        let Some(cache) = self.status_cache.clone() else {
+        let Some(cache) = self
+            .status_cache
+            .clone()
+            .filter(|_| self.cache_link.usable())
+        else {
             return Ok(0);
         };
         // One connection of its own, closed at the end: the scan fills its page cache, which

@@ -1,0 +1,200 @@
+//! Keeping every replica's status cache in step with every replica's writes (PostgreSQL).
+//!
+//! A transaction that changes a cluster's status rows sends `NOTIFY ack_addons_status` with the
+//! cluster ids in it. PostgreSQL delivers a notification only if its transaction commits, and
+//! after the commit, so a replica that hears one forgets clusters whose new rows are already
+//! visible: its next read loads them. The writing replica forgets them itself right after its
+//! commit (read-your-write, as on SQLite).
+//!
+//! A replica uses its cache only while its listener is connected and has heard from the server
+//! lately (every replica sends an empty heartbeat notice every few seconds). Whenever the
+//! listener (re)connects or goes quiet the cache is emptied: notices sent meanwhile may be lost.
+
+use super::{Backend, Res, Store};
+use crate::unavailable;
+use sqlx::{Any, Transaction};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+pub(crate) const CHANNEL: &str = "ack_addons_status";
+/// A notice's payload is at most 8000 bytes; ids are joined by commas below that.
+const PAYLOAD: usize = 7900;
+/// How often each replica sends its heartbeat notice.
+const HEARTBEAT: Duration = Duration::from_secs(5);
+/// A listener that heard nothing (not even a heartbeat) this long may be cut off unseen.
+const QUIET: Duration = Duration::from_secs(16);
+
+/// Whether this replica's cache may answer (always on SQLite, the only writer).
+pub(crate) struct CacheLink {
+    shared: bool,
+    connected: AtomicBool,
+    started: Instant,
+    /// Milliseconds after `started` when the listener last heard a notice.
+    heard_ms: AtomicU64,
+}
+
+impl CacheLink {
+    pub(crate) fn new(backend: Backend) -> Self {
+        Self {
+            shared: backend == Backend::Postgres,
+            connected: AtomicBool::new(false),
+            started: Instant::now(),
+            heard_ms: AtomicU64::new(0),
+        }
+    }
+
+    fn elapsed_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn heard(&self) {
+        self.heard_ms.store(self.elapsed_ms(), Ordering::Release);
+    }
+
+    pub(crate) fn usable(&self) -> bool {
+        if !self.shared {
+            return true;
+        }
+        self.connected.load(Ordering::Acquire)
+            && self
+                .elapsed_ms()
+                .saturating_sub(self.heard_ms.load(Ordering::Acquire))
+                < QUIET.as_millis() as u64
+    }
+}
+
+/// The comma-joined payloads that name `clusters`, each under the size limit.
+fn payloads<'a>(clusters: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in clusters {
+        match out.last_mut() {
+            Some(p) if p.len() + 1 + c.len() <= PAYLOAD => {
+                p.push(',');
+                p.push_str(c);
+            }
+            _ => out.push(c.to_string()),
+        }
+    }
+    out
+}
+
+impl Store {
+    /// Inside a transaction that changes these clusters' status rows: tells the other replicas
+    /// (PostgreSQL), once it commits. Nothing on SQLite, whose one process forgets them itself.
+    pub(crate) async fn announce<'a>(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        clusters: impl IntoIterator<Item = &'a str>,
+    ) -> Res<()> {
+        if self.backend != Backend::Postgres {
+            return Ok(());
+        }
+        for p in payloads(clusters) {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(p)
+                .execute(&mut **tx)
+                .await
+                .map_err(unavailable)?;
+        }
+        Ok(())
+    }
+
+    /// Announces, commits and forgets: the end of every write that changes status rows.
+    pub(crate) async fn commit_changed(
+        &self,
+        mut tx: Transaction<'static, Any>,
+        clusters: &[&str],
+    ) -> Res<()> {
+        self.announce(&mut tx, clusters.iter().copied()).await?;
+        let committed = tx.commit().await.map_err(unavailable);
+        // Forgotten even when the commit's answer was lost: it may have committed.
+        for c in clusters {
+            self.changed(c);
+        }
+        committed
+    }
+
+    /// PostgreSQL: follows every replica's status notices until the process ends, so that this
+    /// replica's status cache may answer. Without it the cache stays unused (and correct).
+    pub async fn follow_status_changes(&self) {
+        let Some(cache) = self.status_cache.clone() else {
+            return;
+        };
+        if self.backend != Backend::Postgres {
+            return;
+        }
+        let beat = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let _ = sqlx::query("SELECT pg_notify($1, '')")
+                    .bind(CHANNEL)
+                    .execute(&beat.pool)
+                    .await;
+                tokio::time::sleep(HEARTBEAT).await;
+            }
+        });
+        let link = &self.cache_link;
+        loop {
+            match sqlx::postgres::PgListener::connect(&self.url).await {
+                Ok(mut l) => match l.listen(CHANNEL).await {
+                    Ok(()) => {
+                        // Whatever was kept may have missed notices before this connection.
+                        cache.clear();
+                        link.heard();
+                        link.connected.store(true, Ordering::Release);
+                        tracing::info!("following status changes of every replica");
+                        while let Ok(Some(n)) = l.try_recv().await {
+                            link.heard();
+                            for c in n.payload().split(',').filter(|c| !c.is_empty()) {
+                                cache.remove(c);
+                            }
+                        }
+                        link.connected.store(false, Ordering::Release);
+                        cache.clear();
+                        tracing::warn!(
+                            "status notices connection lost; the status cache is unused meanwhile"
+                        );
+                    }
+                    Err(e) => tracing::warn!(error = %e, "LISTEN for status changes failed"),
+                },
+                Err(e) => tracing::warn!(error = %e, "cannot LISTEN for status changes"),
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
+    /// Whether the status cache is in use now (PostgreSQL: its listener is live).
+    pub fn status_cache_live(&self) -> bool {
+        self.status_cache.is_some() && self.cache_link.usable()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_join_ids_under_the_limit() {
+        let id = "c".repeat(33);
+        let ids: Vec<&str> = std::iter::repeat_n(id.as_str(), 500).collect();
+        let ps = payloads(ids.iter().copied());
+        assert!(ps.len() > 1);
+        assert!(ps.iter().all(|p| p.len() <= PAYLOAD));
+        let back: Vec<&str> = ps.iter().flat_map(|p| p.split(',')).collect();
+        assert_eq!(back, ids);
+        assert!(payloads([]).is_empty());
+    }
+
+    #[test]
+    fn sqlite_is_always_usable_and_postgres_only_once_connected() {
+        assert!(CacheLink::new(Backend::Sqlite).usable());
+        let l = CacheLink::new(Backend::Postgres);
+        assert!(!l.usable());
+        l.heard();
+        l.connected.store(true, Ordering::Release);
+        assert!(l.usable());
+        l.connected.store(false, Ordering::Release);
+        assert!(!l.usable());
+    }
+}
