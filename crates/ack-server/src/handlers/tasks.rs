@@ -12,7 +12,7 @@ use ack_wire::time::{rfc3339, stage_time};
 use serde_json::json;
 
 pub async fn describe(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
-    let t = st.store.task(&ctx.account, &ctx.task_id()?).await?;
+    let t = st.store.task_info(&ctx.account, &ctx.task_id()?).await?;
     let addons: Vec<serde_json::Value> = t
         .addons
         .iter()

@@ -10,6 +10,7 @@
 //! either refused here or removed afterwards.
 
 mod intern;
+pub(crate) mod tasks;
 
 use ack_domain::status::{AddonState, AddonsSnapshot, Installed, LatestTask};
 use ack_domain::task::UpgradeStatus;

@@ -17,6 +17,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 pub(crate) const CHANNEL: &str = "ack_addons_status";
+/// The same for DescribeTaskInfo's task cache: the ids of tasks a transaction changed.
+pub(crate) const TASKS_CHANNEL: &str = "ack_addons_task_info";
 /// A notice's payload is at most 8000 bytes; ids are joined by commas below that.
 const PAYLOAD: usize = 7900;
 /// How often each replica sends its heartbeat notice.
@@ -84,14 +86,15 @@ impl Store {
     pub(crate) async fn announce<'a>(
         &self,
         tx: &mut Transaction<'_, Any>,
-        clusters: impl IntoIterator<Item = &'a str>,
+        channel: &str,
+        ids: impl IntoIterator<Item = &'a str>,
     ) -> Res<()> {
         if self.backend != Backend::Postgres {
             return Ok(());
         }
-        for p in payloads(clusters) {
+        for p in payloads(ids) {
             sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(CHANNEL)
+                .bind(channel)
                 .bind(p)
                 .execute(&mut **tx)
                 .await
@@ -103,14 +106,33 @@ impl Store {
     /// Announces, commits and forgets: the end of every write that changes status rows.
     pub(crate) async fn commit_changed(
         &self,
-        mut tx: Transaction<'static, Any>,
+        tx: Transaction<'static, Any>,
         clusters: &[&str],
     ) -> Res<()> {
-        self.announce(&mut tx, clusters.iter().copied()).await?;
+        self.commit_touching(tx, clusters, &[]).await
+    }
+
+    /// The same for a write that changes these clusters' status rows and what DescribeTaskInfo
+    /// shows of these tasks.
+    pub(crate) async fn commit_touching(
+        &self,
+        mut tx: Transaction<'static, Any>,
+        clusters: &[&str],
+        tasks: &[&str],
+    ) -> Res<()> {
+        self.announce(&mut tx, CHANNEL, clusters.iter().copied())
+            .await?;
+        self.announce(&mut tx, TASKS_CHANNEL, tasks.iter().copied())
+            .await?;
         let committed = tx.commit().await.map_err(unavailable);
         // Forgotten even when the commit's answer was lost: it may have committed.
         for c in clusters {
             self.changed(c);
+        }
+        if let Some(cache) = &self.task_cache {
+            for t in tasks {
+                cache.remove(t);
+            }
         }
         committed
     }
@@ -118,12 +140,19 @@ impl Store {
     /// PostgreSQL: follows every replica's status notices until the process ends, so that this
     /// replica's status cache may answer. Without it the cache stays unused (and correct).
     pub async fn follow_status_changes(&self) {
-        let Some(cache) = self.status_cache.clone() else {
-            return;
-        };
-        if self.backend != Backend::Postgres {
+        if self.backend != Backend::Postgres
+            || (self.status_cache.is_none() && self.task_cache.is_none())
+        {
             return;
         }
+        let forget_all = || {
+            if let Some(c) = &self.status_cache {
+                c.clear();
+            }
+            if let Some(c) = &self.task_cache {
+                c.clear();
+            }
+        };
         let beat = self.clone();
         tokio::spawn(async move {
             loop {
@@ -137,21 +166,24 @@ impl Store {
         let link = &self.cache_link;
         loop {
             match sqlx::postgres::PgListener::connect(&self.url).await {
-                Ok(mut l) => match l.listen(CHANNEL).await {
+                Ok(mut l) => match l.listen_all([CHANNEL, TASKS_CHANNEL]).await {
                     Ok(()) => {
                         // Whatever was kept may have missed notices before this connection.
-                        cache.clear();
+                        forget_all();
                         link.heard();
                         link.connected.store(true, Ordering::Release);
                         tracing::info!("following status changes of every replica");
                         while let Ok(Some(n)) = l.try_recv().await {
                             link.heard();
-                            for c in n.payload().split(',').filter(|c| !c.is_empty()) {
-                                cache.remove(c);
+                            let ids = n.payload().split(',').filter(|c| !c.is_empty());
+                            match (n.channel(), &self.status_cache, &self.task_cache) {
+                                (CHANNEL, Some(c), _) => ids.for_each(|id| c.remove(id)),
+                                (TASKS_CHANNEL, _, Some(c)) => ids.for_each(|id| c.remove(id)),
+                                _ => {}
                             }
                         }
                         link.connected.store(false, Ordering::Release);
-                        cache.clear();
+                        forget_all();
                         tracing::warn!(
                             "status notices connection lost; the status cache is unused meanwhile"
                         );
@@ -167,6 +199,11 @@ impl Store {
     /// Whether the status cache is in use now (PostgreSQL: its listener is live).
     pub fn status_cache_live(&self) -> bool {
         self.status_cache.is_some() && self.cache_link.usable()
+    }
+
+    /// Whether the caches may answer now (PostgreSQL: while the listener is live).
+    pub(crate) fn caches_usable(&self) -> bool {
+        self.cache_link.usable()
     }
 }
 

@@ -226,7 +226,9 @@ impl Store {
             }
         };
         let changed: Vec<&str> = changed.iter().map(String::as_str).collect();
-        self.commit_changed(tx, &changed).await.map(|()| effect)
+        self.commit_touching(tx, &changed, &[id.as_str()])
+            .await
+            .map(|()| effect)
     }
 
     /// The live task of one add-on (for the component-level pause, resume and cancel).

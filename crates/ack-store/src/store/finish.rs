@@ -42,7 +42,9 @@ impl Store {
         else {
             return Ok(false);
         };
-        self.commit_changed(tx, &[&cluster]).await.map(|()| true)
+        self.commit_touching(tx, &[&cluster], &[id.as_str()])
+            .await
+            .map(|()| true)
     }
 }
 

@@ -17,6 +17,7 @@ pub mod rollouts;
 pub mod sessions;
 pub mod stages;
 mod tags;
+mod task_info;
 pub mod tasks;
 mod warm;
 pub mod webhooks;
@@ -49,7 +50,9 @@ pub struct Store {
     /// The status calls' in-memory copy: exact on SQLite (this process is the sole writer),
     /// kept in step by notices on PostgreSQL (`changes.rs`).
     pub(crate) status_cache: Option<Arc<StatusCache>>,
-    /// Whether the status cache may answer now (PostgreSQL: while its listener is live).
+    /// DescribeTaskInfo's tasks in memory, kept in step the same way.
+    pub(crate) task_cache: Option<Arc<crate::cache::tasks::TaskCache>>,
+    /// Whether the caches may answer now (PostgreSQL: while their listener is live).
     cache_link: Arc<changes::CacheLink>,
     /// SQLite only: writers take turns here rather than in SQLite's busy handler, which sleeps
     /// a millisecond or more per retry while holding a pooled connection.
@@ -116,6 +119,9 @@ impl Store {
             url: url.to_string(),
             faults_armed,
             status_cache: Some(Arc::new(StatusCache::new(crate::cache::DEFAULT_CAPACITY))),
+            task_cache: Some(Arc::new(crate::cache::tasks::TaskCache::new(
+                crate::cache::tasks::DEFAULT_CAPACITY,
+            ))),
             cache_link: Arc::new(changes::CacheLink::new(backend)),
             write_turns: (backend == Backend::Sqlite).then(Arc::default),
             nonce_batcher: Arc::default(),

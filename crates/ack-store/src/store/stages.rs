@@ -65,7 +65,7 @@ impl Store {
             now * 1000,
         )
         .await?;
-        tx.commit().await.map_err(unavailable)?;
+        self.commit_touching(tx, &[], &[id.as_str()]).await?;
         Ok(Some(state_and_control(&state, &control)?))
     }
 
@@ -109,7 +109,9 @@ impl Store {
             )],
         )
         .await?;
-        self.commit_changed(tx, &[&cluster]).await.map(|()| true)
+        self.commit_touching(tx, &[&cluster], &[id.as_str()])
+            .await
+            .map(|()| true)
     }
 
     /// Turns a change that failed or was canceled after its apply stage started into a rollback:
@@ -168,7 +170,7 @@ impl Store {
             now * 1000,
         )
         .await?;
-        tx.commit().await.map_err(unavailable)?;
+        self.commit_touching(tx, &[], &[id.as_str()]).await?;
         Ok(true)
     }
 }

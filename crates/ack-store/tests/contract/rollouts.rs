@@ -88,6 +88,7 @@ async fn rollback_phase(store: &Store) {
             .unwrap(),
         "once"
     );
+    super::info_matches(store, "ro", &task.id).await;
     // While it rolls back it is running, shows no error yet, and cannot be paused or canceled.
     let t = store.load_task(&task.id).await.unwrap();
     assert_eq!(
