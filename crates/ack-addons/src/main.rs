@@ -61,8 +61,12 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("ACK_ADDONS_LOG")
         .unwrap_or_else(|_| "info,sqlx=warn".into());
+    // Colours only for a person at a terminal: in a log file or a collector the escape codes
+    // are noise, and formatting them is a tenth of a status call's cost.
+    use std::io::IsTerminal;
     let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(filter);
     match cli.log_format {
         LogFormat::Text => logs.init(),

@@ -390,17 +390,32 @@ async fn run(args: &Args) -> Result<(), String> {
             let (_, fleet_file) = scratch(size)?;
             let db = procs::fresh_db(backend, &args.pg, &tmp, &format!("bench_{size}"))?;
             let import_s = procs::import(&fleet_file, &db)?;
-            let flags = ["--stage-duration", "3s", "--max-concurrent-tasks", "1000"];
+            // The status cache holds the whole fleet, however large.
+            let capacity = size
+                .max(ack_store::DEFAULT_STATUS_CACHE_CAPACITY)
+                .to_string();
+            let flags = [
+                "--stage-duration",
+                "3s",
+                "--max-concurrent-tasks",
+                "1000",
+                "--status-cache",
+                &capacity,
+            ];
             let server = procs::Server::start(&db, &flags)?;
             let t = Target::signed(&server.addr);
             let start_rss = procs::rss_mib(server.pid);
             // Polling fleets keep the status cache full: measure that state, not the first pass.
-            let warm_s = server
-                .wait_warm(Duration::from_secs(120))
-                .map(|d| format!("{:.1}", d.as_secs_f64()))
-                .unwrap_or_else(|| "-".into());
+            let warm = server.wait_warm(Duration::from_secs(900));
+            let warm_s =
+                warm.map_or_else(|| "-".into(), |(d, _)| format!("{:.1}", d.as_secs_f64()));
             tokio::time::sleep(Duration::from_millis(500)).await;
             let idle_rss = procs::rss_mib(server.pid);
+            // What the warm cache added to the process, per cluster it holds.
+            let cache_kb = warm.filter(|(_, n)| *n > 0).map_or_else(
+                || "-".into(),
+                |(_, n)| format!("{:.2}", (idle_rss - start_rss) * 1024.0 / n as f64),
+            );
             // A baseline server for every block, measured alone once and then paired with each
             // workload (this machine's speed drifts within seconds).
             let (_, body) = client::Conn::open(&t)
@@ -555,7 +570,7 @@ async fn run(args: &Args) -> Result<(), String> {
             let restart_ms = again.startup.as_secs_f64() * 1000.0;
             drop(again);
             let db_mib = procs::db_size_mib(backend, &db, &args.pg)?;
-            writeln!(facts, "| {backend} | {size} | {import_s:.1} | {startup_ms:.0} / {restart_ms:.0} | {start_rss:.1} | {warm_s} | {idle_rss:.1} | {loaded_rss:.1} | {db_mib:.0} |").ok();
+            writeln!(facts, "| {backend} | {size} | {import_s:.1} | {startup_ms:.0} / {restart_ms:.0} | {start_rss:.1} | {warm_s} | {idle_rss:.1} | {cache_kb} | {loaded_rss:.1} | {db_mib:.0} |").ok();
             if size == args.sizes[0] {
                 let r = procs::engine(&db, args.engine_tasks.min(size * fleet::OLD.len()), size)
                     .await?;
@@ -600,7 +615,7 @@ async fn run(args: &Args) -> Result<(), String> {
         .ok();
     }
     md.push_str(&cross);
-    md.push_str("\n| backend | clusters | import s | start-up to listening ms (fresh / restart) | RSS at listening MiB | status cache warm s | idle RSS, cache warm MiB | loaded RSS MiB | database MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    md.push_str("\n| backend | clusters | import s | start-up to listening ms (fresh / restart) | RSS at listening MiB | status cache warm s | idle RSS, cache warm MiB | status cache KB per cluster | loaded RSS MiB | database MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     md.push_str(&facts);
     md.push_str("\nEngine: upgrades (precheck, apply, verify, each committed) run to completion with `--stage-duration 0`, 256 at a time. End to end: submitted over HTTP (32 in flight) while the engine runs them, on the same core. Engine alone: the same number queued first, then drained by a freshly started server.\n\n| backend | tasks | end to end s | tasks/s | engine alone s | tasks/s |\n|---|---:|---:|---:|---:|---:|\n");
     md.push_str(&engine);

@@ -89,12 +89,20 @@ impl Server {
         })
     }
 
-    /// Waits for "status cache warm" (SQLite): the time from start, or None if it did not come.
-    pub fn wait_warm(&self, timeout: Duration) -> Option<Duration> {
+    /// Waits for "status cache warm: N clusters …": the time from start and N, or None if it
+    /// did not come.
+    pub fn wait_warm(&self, timeout: Duration) -> Option<(Duration, usize)> {
         let deadline = Instant::now() + timeout;
         while let Some(left) = deadline.checked_duration_since(Instant::now()) {
             match self.lines.recv_timeout(left) {
-                Ok(l) if l.starts_with("status cache warm") => return Some(self.started.elapsed()),
+                Ok(l) if l.starts_with("status cache warm") => {
+                    let n = l
+                        .split_whitespace()
+                        .nth(3)
+                        .and_then(|n| n.parse().ok())
+                        .unwrap_or(0);
+                    return Some((self.started.elapsed(), n));
+                }
                 Ok(_) => {}
                 Err(_) => return None,
             }

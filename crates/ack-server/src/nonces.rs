@@ -10,7 +10,7 @@
 //! is one refused call.
 
 use crate::auth::WINDOW_SECS;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::sync::Mutex;
 
@@ -27,8 +27,10 @@ pub struct NonceCache {
 #[derive(Default)]
 struct Seen {
     set: HashSet<u64, BuildHasherDefault<AlreadyHashed>>,
-    /// (signed at, hash), earliest first, for expiry and for the cap.
-    by_time: BTreeSet<(i64, u64)>,
+    /// Hashes by the second they were signed in, earliest first, for expiry and for the cap.
+    /// Signing times span the window (some 1,800 seconds), so this tree stays small and hot
+    /// while the set holds millions.
+    by_time: BTreeMap<i64, Vec<u64>>,
     /// The latest signing time forgotten at the cap; requests signed at or before it are refused.
     floor: Option<i64>,
 }
@@ -115,12 +117,13 @@ impl NonceCache {
             by_time,
             floor,
         } = &mut *guard;
-        while let Some(&(t, old)) = by_time.first() {
-            if t >= now - WINDOW_SECS {
+        while let Some(entry) = by_time.first_entry() {
+            if *entry.key() >= now - WINDOW_SECS {
                 break;
             }
-            by_time.pop_first();
-            set.remove(&old);
+            for old in entry.remove() {
+                set.remove(&old);
+            }
         }
         if let Some(f) = *floor {
             if signed_at <= f {
@@ -134,10 +137,17 @@ impl NonceCache {
             return NonceCheck::Used;
         }
         while set.len() >= self.cap {
-            let Some((t, old)) = by_time.pop_first() else {
+            let Some(mut entry) = by_time.first_entry() else {
                 break;
             };
-            set.remove(&old);
+            let t = *entry.key();
+            let old = entry.get_mut().pop();
+            if entry.get().is_empty() {
+                entry.remove();
+            }
+            if let Some(old) = old {
+                set.remove(&old);
+            }
             *floor = Some(floor.map_or(t, |f| f.max(t)));
         }
         if floor.is_some_and(|f| signed_at <= f) {
@@ -146,7 +156,7 @@ impl NonceCache {
             };
         }
         set.insert(h);
-        by_time.insert((signed_at, h));
+        by_time.entry(signed_at).or_default().push(h);
         NonceCheck::Fresh
     }
 }
