@@ -17,7 +17,7 @@ pub use store::raw_commits::{RawCommits, measure as measure_raw_commits};
 pub use store::rollouts::CandidateRow;
 pub use store::sessions::SessionRecord;
 pub use store::stages::StageDone;
-pub use store::tasks::TaskStart;
+pub use store::starts::TaskStart;
 pub use store::webhooks::{Attempt, DeliveryRecord, WebhookRecord};
 pub use store::{Backend, ImportSession, Store};
 

@@ -13,6 +13,8 @@ use ack_store::{
     TaskStart,
 };
 
+#[path = "contract/batch.rs"]
+mod batch;
 #[path = "contract/events.rs"]
 mod events;
 #[path = "contract/rollouts.rs"]
@@ -756,6 +758,7 @@ async fn sqlite_store_contract() {
     events::suite(&reopened).await;
     webhooks::suite(&reopened).await;
     sessions::suite(&reopened).await;
+    batch::suite(&reopened).await;
 }
 
 /// A fresh database on the PostgreSQL server at `ACK_ADDONS_PG_URL` (default: the local one with
@@ -811,6 +814,7 @@ async fn postgres_store_contract() {
     events::suite(&reopened).await;
     webhooks::suite(&reopened).await;
     sessions::suite(&reopened).await;
+    batch::suite(&reopened).await;
     reopened.close().await;
     drop_postgres(&url).await;
 }

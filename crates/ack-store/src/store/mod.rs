@@ -2,6 +2,7 @@
 //! on, one process) or a shared PostgreSQL (several replicas). The SQL is written once, with
 //! `$n` placeholders both back ends accept; the few statements that differ say so.
 
+mod batch;
 mod claims;
 pub mod control;
 pub mod drive;
@@ -16,6 +17,7 @@ mod rollout_rows;
 pub mod rollouts;
 pub mod sessions;
 pub mod stages;
+pub mod starts;
 mod tags;
 pub mod tasks;
 mod warm;
@@ -50,6 +52,8 @@ pub struct Store {
     /// SQLite only: writers take turns here rather than in SQLite's busy handler, which sleeps
     /// a millisecond or more per retry while holding a pooled connection.
     write_turns: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// The engine's writes waiting to share a transaction (group commit).
+    batcher: Arc<batch::Batcher>,
 }
 
 /// A writer's turn on SQLite (nothing on PostgreSQL, whose rows lock themselves); held until
@@ -79,6 +83,7 @@ impl Store {
             status_cache: (backend == Backend::Sqlite)
                 .then(|| Arc::new(StatusCache::new(crate::cache::DEFAULT_CAPACITY))),
             write_turns: (backend == Backend::Sqlite).then(Arc::default),
+            batcher: Arc::new(batch::Batcher::new(backend)),
         })
     }
 
