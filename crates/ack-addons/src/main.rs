@@ -53,6 +53,15 @@ enum Command {
         )]
         database: String,
     },
+    /// (internal, for the benchmark) commits one-row transactions for `duration` on a scratch
+    /// database opened as the server opens its own, and prints how many.
+    #[command(hide = true)]
+    RawCommits {
+        #[arg(long)]
+        database: String,
+        #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
+        duration: std::time::Duration,
+    },
     #[command(flatten)]
     Client(ack_cli::Command),
 }
@@ -99,6 +108,11 @@ fn main() -> std::process::ExitCode {
                 }
                 Err(e) => Err(e),
             },
+            Command::RawCommits { database, duration } => {
+                ack_store::measure_raw_commits(&database, duration)
+                    .await
+                    .map(|r| println!("raw commits {} in {:.3} s", r.commits, r.seconds))
+            }
             Command::Client(command) => ack_cli::run(cli.client, command)
                 .await
                 .map_err(|e| e.to_string()),

@@ -99,6 +99,9 @@ const KEY: (&str, &str) = ("bench", "benchsecret");
 /// Writes through one replica whose delay to the other's status calls is measured.
 const STALENESS_SAMPLES: usize = 200;
 
+/// How long the raw commit loop runs.
+const RAW_COMMITS_FOR: Duration = Duration::from_secs(2);
+
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -118,16 +121,9 @@ fn main() -> std::process::ExitCode {
             }) => {
                 let (tmp, _) = scratch(*clusters)?;
                 let db = procs::fresh_db(backend, &args.pg, &tmp, "bench_engine_db")?;
+                let raw = procs::raw_commits(backend, &args.pg, &tmp, RAW_COMMITS_FOR)?;
                 let r = procs::engine(&db, *tasks, *clusters).await?;
-                let n = r.tasks as f64;
-                println!(
-                    "{backend}: {} tasks: end to end {:.2} s ({:.0} tasks/s); queued, drained {:.2} s ({:.0} tasks/s)",
-                    r.tasks,
-                    r.end_to_end_s,
-                    n / r.end_to_end_s,
-                    r.drain_s,
-                    n / r.drain_s
-                );
+                println!("{}{}", procs::ENGINE_HEADER, procs::engine_row(backend, &r, raw));
                 let _ = std::fs::remove_dir_all(&tmp);
                 Ok(())
             }
@@ -572,19 +568,12 @@ async fn run(args: &Args) -> Result<(), String> {
             let db_mib = procs::db_size_mib(backend, &db, &args.pg)?;
             writeln!(facts, "| {backend} | {size} | {import_s:.1} | {startup_ms:.0} / {restart_ms:.0} | {start_rss:.1} | {warm_s} | {idle_rss:.1} | {cache_kb} | {loaded_rss:.1} | {db_mib:.0} |").ok();
             if size == args.sizes[0] {
+                let raw = procs::raw_commits(backend, &args.pg, &tmp, RAW_COMMITS_FOR)?;
                 let r = procs::engine(&db, args.engine_tasks.min(size * fleet::OLD.len()), size)
                     .await?;
-                let n = r.tasks as f64;
-                writeln!(
-                    engine,
-                    "| {backend} | {} | {:.2} | {:.0} | {:.2} | {:.0} |",
-                    r.tasks,
-                    r.end_to_end_s,
-                    n / r.end_to_end_s,
-                    r.drain_s,
-                    n / r.drain_s
-                )
-                .ok();
+                let row = procs::engine_row(backend, &r, raw);
+                eprintln!("  {row}");
+                writeln!(engine, "{row}").ok();
             }
         }
         if rollout_size > 0 {
@@ -617,7 +606,8 @@ async fn run(args: &Args) -> Result<(), String> {
     md.push_str(&cross);
     md.push_str("\n| backend | clusters | import s | start-up to listening ms (fresh / restart) | RSS at listening MiB | status cache warm s | idle RSS, cache warm MiB | status cache KB per cluster | loaded RSS MiB | database MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     md.push_str(&facts);
-    md.push_str("\nEngine: upgrades (precheck, apply, verify, each committed) run to completion with `--stage-duration 0`, 256 at a time. End to end: submitted over HTTP (32 in flight) while the engine runs them, on the same core. Engine alone: the same number queued first, then drained by a freshly started server.\n\n| backend | tasks | end to end s | tasks/s | engine alone s | tasks/s |\n|---|---:|---:|---:|---:|---:|\n");
+    write!(md, "\nEngine: upgrades (precheck, apply, verify, each committed) run to completion with `--stage-duration 0`, 256 at a time. End to end: submitted over HTTP (32 in flight) while the engine runs them, on the same core. Engine alone: the same number queued first, then drained by a freshly started server. Raw commits/s: one connection committing one-row inserts, one transaction each, for {:.0} s on a scratch database of the same back end opened with the store's settings (`ack-addons raw-commits`, on the servers' core) — the durable commit rate of the machine and database; tasks/s ÷ raw commits/s is how many whole tasks (claim, three stages, end) the engine completes per bare commit (≥ 1: its commits are shared by many tasks).\n\n", RAW_COMMITS_FOR.as_secs_f64()).ok();
+    md.push_str(procs::ENGINE_HEADER);
     md.push_str(&engine);
     let s = fleet_api::Strategy::default();
     writeln!(md, "\nRollout: one CreateAddonRollout of {} to its newest version over every cluster of a fleet of {rollout_size} (10,000, or the largest fleet of the run when smaller), on a freshly imported database and a fresh server with `--stage-duration 0` and `--max-concurrent-tasks {}` (on SQLite once its status cache is warm); strategy canary 0, waves of {}, {} at a time (the engine workload's concurrency), max_failures 0, soak 0s. Seconds from sending CreateAddonRollout to the DescribeAddonRollout answer that shows it ended (polled every {} ms on one keep-alive connection, this process's monotonic clock). Changed: clusters at the target version after less before (DescribeFleetAddons); a rollout that did not end `success` with counts.success equal to it is an error. Beside it the engine alone on the same back end and fleet: as many upgrades of the same add-on queued, then drained by a fresh server with the same flags.\n", fleet_api::ADDON, procs::ENGINE_CONCURRENCY, s.wave_size, s.max_parallel, fleet_api::POLL.as_millis()).ok();

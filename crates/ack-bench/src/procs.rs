@@ -337,6 +337,59 @@ pub async fn engine(db_like: &str, n: usize, clusters: usize) -> Result<EngineRu
     })
 }
 
+/// The back end's raw durable commit rate (commits/s): `ack-addons raw-commits` on a scratch
+/// database of the same kind, on the servers' core, for about `length`.
+pub fn raw_commits(backend: &str, pg: &str, tmp: &Path, length: Duration) -> Result<f64, String> {
+    let db = fresh_db(backend, pg, tmp, "bench_raw_commits")?;
+    let o = pinned(&bin("ack-addons"))
+        .args(["raw-commits", "--database", &db, "--duration"])
+        .arg(format!("{}ms", length.as_millis()))
+        .output()
+        .map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&o.stdout);
+    if !o.status.success() {
+        return Err(format!(
+            "raw-commits: {}",
+            String::from_utf8_lossy(&o.stderr)
+        ));
+    }
+    parse_raw_commits(&text).ok_or_else(|| format!("raw-commits said {text:?}"))
+}
+
+/// `raw commits N in S s` as commits per second.
+fn parse_raw_commits(line: &str) -> Option<f64> {
+    let rest = line.trim().strip_prefix("raw commits ")?;
+    let (n, s) = rest.split_once(" in ")?;
+    let n: f64 = n.parse().ok()?;
+    let s: f64 = s.strip_suffix(" s")?.parse().ok()?;
+    (s > 0.0).then(|| n / s)
+}
+
+/// A row of the engine table: the engine's figures beside the raw commit rate, each as tasks
+/// per raw commit (1.0: a whole three-stage task costs what one bare commit does).
+pub fn engine_row(backend: &str, r: &EngineRun, raw_per_s: f64) -> String {
+    let n = r.tasks as f64;
+    let (e2e, alone) = (n / r.end_to_end_s, n / r.drain_s);
+    let ratio = |tps: f64| {
+        if raw_per_s > 0.0 {
+            format!("{:.2}", tps / raw_per_s)
+        } else {
+            "–".into()
+        }
+    };
+    format!(
+        "| {backend} | {raw_per_s:.0} | {} | {:.2} | {e2e:.0} | {} | {:.2} | {alone:.0} | {} |",
+        r.tasks,
+        r.end_to_end_s,
+        ratio(e2e),
+        r.drain_s,
+        ratio(alone)
+    )
+}
+
+/// The engine table's header, matching `engine_row`.
+pub const ENGINE_HEADER: &str = "| backend | raw commits/s | tasks | end to end s | tasks/s | ÷ raw commits/s | engine alone s | tasks/s | ÷ raw commits/s |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+
 /// `--auth off` under wrk, against the server and the baseline, as a cross-check of the
 /// generator; None when wrk is not installed.
 pub fn wrk_cross_check(
@@ -394,6 +447,35 @@ pub fn wrk_cross_check(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn raw_commits_are_read_from_the_line_the_server_prints() {
+        assert_eq!(
+            super::parse_raw_commits("raw commits 3000 in 2.000 s\n"),
+            Some(1500.0)
+        );
+        assert_eq!(super::parse_raw_commits("raw commits 3000 in 0 s"), None);
+        assert_eq!(super::parse_raw_commits("error: no"), None);
+    }
+
+    #[test]
+    fn the_engine_row_divides_tasks_per_second_by_raw_commits() {
+        let r = super::EngineRun {
+            tasks: 1000,
+            end_to_end_s: 2.0,
+            drain_s: 1.0,
+        };
+        assert_eq!(
+            super::engine_row("sqlite", &r, 2000.0),
+            "| sqlite | 2000 | 1000 | 2.00 | 500 | 0.25 | 1.00 | 1000 | 0.50 |"
+        );
+        assert!(super::engine_row("pg", &r, 0.0).ends_with("| 1000 | – |"));
+        let cells = |s: &str| s.lines().next().map_or(0, |l| l.matches('|').count());
+        assert_eq!(
+            cells(super::ENGINE_HEADER),
+            cells(&super::engine_row("x", &r, 1.0))
+        );
+    }
+
     #[test]
     fn the_engine_flags_say_its_concurrency() {
         assert_eq!(

@@ -13,10 +13,11 @@ pub use store::events::EventFilter;
 pub use store::finish::FinishGuard;
 pub use store::fleet::{FleetCounts, FleetFilter, FleetGroup};
 pub use store::metrics::{StoreCounts, cache_hits_misses, store_errors};
+pub use store::raw_commits::{RawCommits, measure as measure_raw_commits};
 pub use store::rollouts::CandidateRow;
 pub use store::sessions::SessionRecord;
 pub use store::stages::StageDone;
-pub use store::tasks::TaskStart;
+pub use store::starts::TaskStart;
 pub use store::webhooks::{Attempt, DeliveryRecord, WebhookRecord};
 pub use store::{Backend, ImportSession, Store};
 

@@ -13,6 +13,8 @@ use ack_store::{
     TaskStart,
 };
 
+#[path = "contract/batch.rs"]
+mod batch;
 #[path = "contract/events.rs"]
 mod events;
 #[path = "contract/rollouts.rs"]
@@ -779,6 +781,7 @@ async fn sqlite_store_contract() {
     webhooks::suite(&reopened).await;
     sessions::suite(&reopened).await;
     shared::nonces(&reopened).await;
+    batch::suite(&reopened).await;
 }
 
 /// A fresh database on the PostgreSQL server at `ACK_ADDONS_PG_URL` (default: the local one with
@@ -844,6 +847,7 @@ async fn postgres_store_contract() {
     sessions::suite(&reopened).await;
     shared::nonces(&reopened).await;
     shared::status_cache_across_replicas(&url, &reopened).await;
+    batch::suite(&reopened).await;
     reopened.close().await;
     drop_postgres(&url).await;
 }

@@ -200,6 +200,7 @@ impl Store {
                         FinishGuard::Paused,
                         &Outcome::Canceled("canceled while paused".into()),
                         &stages,
+                        &[],
                         now,
                     )
                     .await?;

@@ -3,7 +3,7 @@
 
 use super::events::{Logged, log_rollout};
 use super::rollout_rows::{counts_of, rollout_row, wave_row};
-use super::tasks::start_task_in;
+use super::starts::{TaskStart, start_task_in};
 use super::{Backend, Res, Store};
 use crate::unavailable;
 use ack_domain::fleet::{Step, View, WaveRecord};
@@ -380,7 +380,7 @@ impl Store {
         if r.rows_affected() == 0 {
             return Ok(false);
         }
-        start_task_in(&mut tx, self.backend, task, super::tasks::TaskStart::Addons).await?;
+        start_task_in(&mut tx, self.backend, task, TaskStart::Addons).await?;
         self.commit_changed(tx, &[task.cluster_id.as_str()])
             .await
             .map(|()| true)

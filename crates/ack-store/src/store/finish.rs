@@ -1,11 +1,12 @@
 //! Finishing a task exactly once, and everything its outcome means for its add-ons and cluster.
 
+use super::batch::{Write, Written};
 use super::events::{Logged, log_task};
 use super::tasks::{TaskHead, append_events, json, load_head};
 use super::{Res, Store};
 use crate::unavailable;
-use ack_domain::TaskId;
 use ack_domain::task::{Event, Outcome, Stage, Task};
+use ack_domain::{DomainError, TaskId};
 use sqlx::{Any, AnyConnection, Transaction};
 
 /// Who may finish a task: the runner holding its lease, or a cancel of a paused task.
@@ -33,23 +34,34 @@ impl Store {
             task_type: task.task_type.clone(),
             addons: task.addons.clone(),
         };
-        let id = &task.id;
-        let (_turn, mut tx) = self.write_tx().await?;
-        // The stage's own events come before the end's; when the task had ended already the
-        // transaction is dropped, events and all.
-        append_events(&mut tx, id, events).await?;
-        let Some(cluster) = finish_in(&mut tx, id, Some(head), guard, outcome, stages, now).await?
-        else {
-            return Ok(false);
+        let lease = match guard {
+            FinishGuard::Lease(owner) => Some(owner.to_string()),
+            FinishGuard::Paused => None,
         };
-        self.commit_touching(tx, &[&cluster], &[id.as_str()])
-            .await
-            .map(|()| true)
+        match self
+            .submit(Write::Finish {
+                id: task.id.clone(),
+                head,
+                lease,
+                outcome: outcome.clone(),
+                stages: stages.to_vec(),
+                events: events.to_vec(),
+                now,
+            })
+            .await?
+        {
+            Written::Finished(ended) => Ok(ended),
+            other => Err(DomainError::Internal(format!(
+                "a finish answered {other:?}"
+            ))),
+        }
     }
 }
 
 /// The guarded end of a task and everything it means, inside the caller's transaction: the
-/// task's cluster when it ended here, `None` when it had ended already.
+/// task's cluster when it ended here, `None` when it had ended already. `events` (the last
+/// stage's own) are recorded before the end's, and only when it ended here.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn finish_in(
     tx: &mut Transaction<'_, Any>,
     id: &TaskId,
@@ -57,6 +69,7 @@ pub(crate) async fn finish_in(
     guard: FinishGuard<'_>,
     outcome: &Outcome,
     stages: &[Stage],
+    events: &[Event],
     now: i64,
 ) -> Res<Option<String>> {
     use ack_domain::task::Operation as Op;
@@ -97,6 +110,7 @@ pub(crate) async fn finish_in(
     {
         return Ok(None);
     }
+    append_events(tx, id, events).await?;
     let conn: &mut AnyConnection = tx;
     let task = match head {
         Some(h) => h,

@@ -2,6 +2,7 @@
 //! on, one process) or a shared PostgreSQL (several replicas). The SQL is written once, with
 //! `$n` placeholders both back ends accept; the few statements that differ say so.
 
+mod batch;
 mod changes;
 mod claims;
 pub mod control;
@@ -12,10 +13,13 @@ pub mod finish;
 pub mod fleet;
 pub mod metrics;
 mod nonces;
+mod pool;
+pub mod raw_commits;
 mod rollout_rows;
 pub mod rollouts;
 pub mod sessions;
 pub mod stages;
+pub mod starts;
 mod tags;
 mod task_info;
 pub mod tasks;
@@ -28,8 +32,7 @@ use ack_domain::cluster::Cluster;
 use ack_domain::instance::AddonInstance;
 use ack_domain::task::AddonTaskStatus;
 use ack_domain::{ClusterId, DomainError};
-use sqlx::any::AnyPoolOptions;
-use sqlx::{Any, AnyPool, AssertSqlSafe, Executor, Transaction};
+use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -59,6 +62,8 @@ pub struct Store {
     write_turns: Option<Arc<tokio::sync::Mutex<()>>>,
     /// The writer of shared nonces, started by the first one.
     nonce_batcher: Arc<std::sync::OnceLock<nonces::Batcher>>,
+    /// The engine's writes waiting to share a transaction (group commit).
+    batcher: Arc<batch::Batcher>,
 }
 
 /// A writer's turn on SQLite (nothing on PostgreSQL, whose rows lock themselves); held until
@@ -71,40 +76,7 @@ impl Store {
     /// Opens (creating if missing) and migrates the database at `url`: `sqlite://PATH` or
     /// `postgres://…`.
     pub async fn connect(url: &str) -> Result<Self, String> {
-        sqlx::any::install_default_drivers();
-        let (backend, conn_url) = if url.starts_with("sqlite:") {
-            // Create the file if missing.
-            let u = if url.contains('?') {
-                url.to_string()
-            } else {
-                format!("{url}?mode=rwc")
-            };
-            (Backend::Sqlite, u)
-        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            (Backend::Postgres, url.to_string())
-        } else {
-            return Err(format!(
-                "unsupported database URL {url:?}: use sqlite://PATH or postgres://…"
-            ));
-        };
-        let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 4 } else { 16 })
-            // Fail fast while the database is away: callers answer 503 and retry.
-            .acquire_timeout(Duration::from_secs(3))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL with synchronous=NORMAL keeps every committed transaction through a
-                        // process crash; busy_timeout makes writers queue instead of failing.
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;")
-                            .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(&conn_url)
-            .await
-            .map_err(|e| format!("opening {url}: {e}"))?;
+        let (backend, pool) = pool::open(url).await?;
         migrate::run(&pool, backend)
             .await
             .map_err(|e| format!("migrating {url}: {e}"))?;
@@ -125,6 +97,7 @@ impl Store {
             cache_link: Arc::new(changes::CacheLink::new(backend)),
             write_turns: (backend == Backend::Sqlite).then(Arc::default),
             nonce_batcher: Arc::default(),
+            batcher: Arc::new(batch::Batcher::new(backend)),
         })
     }
 

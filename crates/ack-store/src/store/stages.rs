@@ -1,12 +1,14 @@
 //! Stages: recording a completed one, carrying out a pause between two, and turning a failed
 //! or canceled change into a rollback.
 
+use super::batch::{Write, Written};
 use super::events::{Logged, log_task};
 use super::tasks::{append_events, json, set_live_status, state_and_control};
 use super::{Res, Store};
 use crate::unavailable;
 use ack_domain::task::{Control, Event, Outcome, ROLLBACK_STAGE, Stage, TaskState, UpgradeStatus};
 use ack_domain::{DomainError, TaskId};
+use sqlx::{Any, Transaction};
 
 /// A completed stage: its index, the task's stages so far (this one last), the events it
 /// produced, and the lease's new end.
@@ -18,55 +20,88 @@ pub struct StageDone<'a> {
     pub lease_until: i64,
 }
 
+/// A completed stage as the batch carries it.
+pub(crate) struct StageWrite {
+    pub(crate) id: TaskId,
+    pub(crate) owner: String,
+    pub(crate) index: usize,
+    /// The task's stages so far, as stored (JSON).
+    pub(crate) stages: String,
+    /// The stage's name.
+    pub(crate) name: String,
+    pub(crate) events: Vec<Event>,
+    pub(crate) now: i64,
+    pub(crate) lease_until: i64,
+}
+
+/// Records one completed stage inside the batch's transaction (see `Store::complete_stage`).
+pub(crate) async fn stage_in(
+    tx: &mut Transaction<'_, Any>,
+    s: &StageWrite,
+) -> Res<Option<(TaskState, Control)>> {
+    let idx = i64::try_from(s.index).unwrap_or(i64::MAX);
+    let row: Option<(String, String)> = sqlx::query_as(
+        "UPDATE tasks SET next_stage = $1 + 1, stages = $2, updated_at = $3, lease_until = $4
+         WHERE task_id = $5 AND next_stage = $6 AND state = 'running' AND lease_owner = $7
+         RETURNING state, control",
+    )
+    .bind(idx)
+    .bind(&s.stages)
+    .bind(s.now)
+    .bind(s.lease_until)
+    .bind(s.id.as_str())
+    .bind(idx)
+    .bind(&s.owner)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(unavailable)?;
+    let Some((state, control)) = row else {
+        return Ok(None);
+    };
+    append_events(tx, &s.id, &s.events).await?;
+    let what = format!("stage {} succeeded", s.name);
+    log_task(
+        tx,
+        s.id.as_str(),
+        Logged::new("task.stage", &state, "StageSucceeded", &what),
+        s.now * 1000,
+    )
+    .await?;
+    Ok(Some(state_and_control(&state, &control)?))
+}
+
 impl Store {
     /// Records stage `index` as completed, if this owner still holds the task and nobody recorded
     /// it before, and returns the task's state and pending control as of that moment (what the
-    /// runner acts on next). None means the task moved on without us: stop.
+    /// runner acts on next). None means the task moved on without us: stop. It shares a
+    /// transaction with the other writes ready at the same moment, and returns once that
+    /// transaction committed.
     pub async fn complete_stage(
         &self,
         id: &TaskId,
         owner: &str,
         done: StageDone<'_>,
     ) -> Res<Option<(TaskState, Control)>> {
-        let StageDone {
-            index,
-            stages,
-            events,
-            now,
-            lease_until,
-        } = done;
-        let (_turn, mut tx) = self.write_tx().await?;
-        let idx = i64::try_from(index).unwrap_or(i64::MAX);
-        let row: Option<(String, String)> = sqlx::query_as(
-            "UPDATE tasks SET next_stage = $1 + 1, stages = $2, updated_at = $3, lease_until = $4
-             WHERE task_id = $5 AND next_stage = $6 AND state = 'running' AND lease_owner = $7
-             RETURNING state, control",
-        )
-        .bind(idx)
-        .bind(json(&stages)?)
-        .bind(now)
-        .bind(lease_until)
-        .bind(id.as_str())
-        .bind(idx)
-        .bind(owner)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(unavailable)?;
-        let Some((state, control)) = row else {
-            return Ok(None);
+        let write = StageWrite {
+            id: id.clone(),
+            owner: owner.to_string(),
+            index: done.index,
+            stages: json(&done.stages)?,
+            name: done
+                .stages
+                .last()
+                .map_or("", |s| s.name.as_str())
+                .to_string(),
+            events: done.events.to_vec(),
+            now: done.now,
+            lease_until: done.lease_until,
         };
-        append_events(&mut tx, id, events).await?;
-        let name = stages.last().map_or("", |s| s.name.as_str());
-        let what = format!("stage {name} succeeded");
-        log_task(
-            &mut tx,
-            id.as_str(),
-            Logged::new("task.stage", &state, "StageSucceeded", &what),
-            now * 1000,
-        )
-        .await?;
-        self.commit_touching(tx, &[], &[id.as_str()]).await?;
-        Ok(Some(state_and_control(&state, &control)?))
+        match self.submit(Write::Stage(write)).await? {
+            Written::Stage(s) => Ok(s),
+            other => Err(DomainError::Internal(format!(
+                "a stage write answered {other:?}"
+            ))),
+        }
     }
 
     /// Carries out a pending pause between stages: the task stops, its add-ons show `Paused`.

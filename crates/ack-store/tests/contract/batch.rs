@@ -1,0 +1,166 @@
+//! Group commit: writes made at the same moment share a transaction, one write that cannot
+//! happen leaves the others alone, and an answer means committed (another connection sees it).
+
+use ack_domain::task::{Control, Operation, Outcome, Stage, Task, TaskState, UpgradeStatus};
+use ack_domain::{ClusterId, DomainError};
+use ack_store::{EventFilter, FinishGuard, StageDone, Store, TaskStart};
+use tokio::task::JoinSet;
+
+/// More than PostgreSQL's batches in flight at once, so that some writes must wait and share.
+const N: usize = 12;
+
+fn stages(upto: usize) -> Vec<Stage> {
+    ["precheck", "apply", "verify"][..=upto]
+        .iter()
+        .map(|n| Stage::succeeded(n, 900, 900))
+        .collect()
+}
+
+async fn stage_all(store: &Store, tasks: &[Task], owners: &[&str], index: usize) -> Vec<bool> {
+    let mut set = JoinSet::new();
+    for (k, (t, owner)) in tasks.iter().zip(owners).enumerate() {
+        let (store, id, owner) = (store.clone(), t.id.clone(), owner.to_string());
+        set.spawn(async move {
+            let s = stages(index);
+            let done = StageDone {
+                index,
+                stages: &s,
+                events: &[],
+                now: 900,
+                lease_until: 960,
+            };
+            (k, store.complete_stage(&id, &owner, done).await.unwrap())
+        });
+    }
+    let mut out = vec![false; tasks.len()];
+    while let Some(r) = set.join_next().await {
+        let (k, state) = r.unwrap();
+        assert!(
+            state.is_none() || state == Some((TaskState::Running, Control::None)),
+            "{state:?}"
+        );
+        out[k] = state.is_some();
+    }
+    out
+}
+
+pub async fn suite(store: &Store) {
+    let ids: Vec<ClusterId> = (0..N)
+        .map(|i| ClusterId::parse(&format!("gc{i}")).unwrap())
+        .collect();
+    let fleet: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            let mut c = super::cluster(id.as_str(), "acct", "batch", 1);
+            c.state = "running".into();
+            let i = super::instance(id.as_str(), "metrics-server", "v1");
+            (c, vec![i])
+        })
+        .collect();
+    store.import(&fleet).await.unwrap();
+    let (txs_before, writes_before) = store.group_commits();
+
+    // Starts at the same moment, one of them a second change of a busy add-on: refused alone.
+    let up = |id: &ClusterId, t: i64| {
+        let change = super::change("metrics-server", Operation::Upgrade, "v1", "v2", None);
+        Task::new("acct", id, "addon_upgrade", t, vec![change])
+    };
+    let tasks: Vec<Task> = ids.iter().map(|id| up(id, 900)).collect();
+    let mut set = JoinSet::new();
+    for t in tasks.iter().cloned().chain([up(&ids[0], 901)]) {
+        let store = store.clone();
+        set.spawn(async move { store.start_task(&t, TaskStart::Addons).await });
+    }
+    let mut refused = 0;
+    while let Some(r) = set.join_next().await {
+        match r.unwrap() {
+            Ok(()) => {}
+            Err(DomainError::AddonBusy { .. }) => refused += 1,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert_eq!(refused, 1, "only the busy one is refused");
+    for t in &tasks {
+        store.task("acct", &t.id).await.unwrap();
+    }
+
+    let claimed = store.claim("gc-r1", 900, 960, 1000).await.unwrap();
+    assert!(tasks.iter().all(|t| claimed.contains(&t.id)));
+    // The status calls have every cluster cached (SQLite) before the batches change them.
+    for id in &ids {
+        super::read(store, id).await;
+    }
+
+    // One stage for all at once, the last written by a runner that lost the lease (the first
+    // go alone, the rest together): only its write is refused.
+    let mut owners = vec!["gc-r1"; N];
+    owners[N - 1] = "gc-stale";
+    let recorded = stage_all(store, &tasks, &owners, 0).await;
+    let mut expected = [true; N];
+    expected[N - 1] = false;
+    assert_eq!(recorded, expected);
+    // Answered means committed: a connection of its own sees each stage that was answered.
+    let other = Store::connect(store.url()).await.unwrap();
+    for (t, rec) in tasks.iter().zip(&recorded) {
+        let seen = other.load_task(&t.id).await.unwrap();
+        assert_eq!(seen.next_stage, usize::from(*rec), "{}", t.id);
+    }
+    other.close().await;
+    let (txs, writes) = store.group_commits();
+    assert_eq!(writes - writes_before, N as u64 + 1 + N as u64);
+    assert!(
+        txs - txs_before < writes - writes_before,
+        "writes made at the same moment shared transactions ({} for {})",
+        txs - txs_before,
+        writes - writes_before
+    );
+
+    // The refused one catches up; then the rest run together to the end.
+    assert_eq!(
+        stage_all(store, &tasks[N - 1..], &["gc-r1"], 0).await,
+        [true]
+    );
+    for index in 1..3 {
+        assert_eq!(
+            stage_all(store, &tasks, &["gc-r1"; N], index).await,
+            [true; N]
+        );
+    }
+    let mut set = JoinSet::new();
+    for t in tasks.clone() {
+        let store = store.clone();
+        set.spawn(async move {
+            let guard = FinishGuard::Lease("gc-r1");
+            store
+                .finish(&t, guard, &Outcome::Success, &stages(2), &[], 902)
+                .await
+                .unwrap()
+        });
+    }
+    while let Some(r) = set.join_next().await {
+        assert!(r.unwrap(), "each ends once, here");
+    }
+    // Every cluster's status shows the end (the cache forgot each after the batch committed).
+    for id in &ids {
+        let ca = super::read(store, id).await;
+        assert_eq!(ca.instances[0].version, "v2");
+        assert_eq!(ca.statuses[0].status, UpgradeStatus::Success);
+    }
+    let f = EventFilter {
+        kind: Some("task.*".into()),
+        ..EventFilter::default()
+    };
+    let (events, _) = store.events("acct", &f, 1, 1000).await.unwrap();
+    for t in &tasks {
+        let of = |kind: &str| {
+            events
+                .iter()
+                .filter(|e| e.task_id == t.id.as_str() && e.kind == kind)
+                .count()
+        };
+        assert_eq!(
+            (of("task.created"), of("task.stage"), of("task.succeeded")),
+            (1, 3, 1)
+        );
+    }
+}
