@@ -8,6 +8,7 @@ mod fleet;
 mod fleet_api;
 mod procs;
 mod replicas;
+mod targets;
 
 use clap::{Parser, Subcommand};
 use client::{Make, Rng, Target, percentile};
@@ -209,7 +210,7 @@ async fn rollout_block(
     fleet_file: &std::path::Path,
     strategy: fleet_api::Strategy,
     with_engine: bool,
-) -> Result<(String, Option<String>), String> {
+) -> Result<(String, Option<String>, Option<f64>), String> {
     let tmp = fleet_file.parent().ok_or("fleet file")?;
     let db = procs::fresh_db(backend, &args.pg, tmp, "bench_rollout")?;
     let run = fleet_api::rollout(&db, fleet_file, strategy).await;
@@ -227,17 +228,23 @@ async fn rollout_block(
     } else {
         None
     };
-    Ok(fleet_api::rollout_row(
-        backend,
-        clusters,
-        &run,
-        engine.as_ref(),
-    ))
+    // The rollout's clusters/s against the engine alone's tasks/s on the same fleet.
+    let ratio = match (&run, &engine) {
+        (Ok(r), Some(e)) => r
+            .clusters_per_s()
+            .ok()
+            .map(|c| c * e.drain_s / e.tasks as f64),
+        _ => None,
+    };
+    let (row, error) = fleet_api::rollout_row(backend, clusters, &run, engine.as_ref());
+    Ok((row, error, ratio))
 }
 
 struct Row {
     /// The baseline's requests/s in the same block of the run.
     base: f64,
+    /// The baseline's p99 ms in the same rounds (0 when not paired).
+    base_p99: f64,
     backend: String,
     clusters: usize,
     workload: String,
@@ -312,13 +319,14 @@ async fn measure(
     let rounds = if base.is_some() { 3 } else { 1 };
     let slice = args.duration / rounds;
     let (mut ok, mut errors, mut took, mut lat) = (0u64, 0u64, 0f64, Vec::new());
-    let (mut base_ok, mut base_took) = (0u64, 0f64);
+    let (mut base_ok, mut base_took, mut base_lat) = (0u64, 0f64, Vec::new());
     for _ in 0..rounds {
         if let Some(b) = base {
             let started = Instant::now();
             let o = client::load(b, args.connections, slice, Arc::clone(&make), next_run()).await;
             base_ok += o.ok;
             base_took += started.elapsed().as_secs_f64();
+            base_lat.extend(o.latencies_us);
         }
         let started = Instant::now();
         let o = client::load(t, args.connections, slice, Arc::clone(&make), next_run()).await;
@@ -328,6 +336,7 @@ async fn measure(
         lat.extend(o.latencies_us);
     }
     lat.sort_unstable();
+    base_lat.sort_unstable();
     let rps = ok as f64 / took;
     let base_rps = match against {
         Against::Itself => rps,
@@ -341,6 +350,7 @@ async fn measure(
     );
     rows.push(Row {
         base: base_rps,
+        base_p99: percentile(&base_lat, 0.99),
         backend: backend.into(),
         clusters,
         workload: workload.into(),
@@ -362,6 +372,7 @@ async fn run(args: &Args) -> Result<(), String> {
     let mut fleet_rows = String::new();
     let mut rollouts = String::new();
     let mut staleness = String::new();
+    let mut figs = targets::Figures::default();
     let mut failures = Vec::new();
     // One rollout per back end, over 10,000 clusters (fewer when the largest fleet is smaller).
     let rollout_size = args.sizes.iter().copied().max().unwrap_or(0).min(10_000);
@@ -408,10 +419,12 @@ async fn run(args: &Args) -> Result<(), String> {
             tokio::time::sleep(Duration::from_millis(500)).await;
             let idle_rss = procs::rss_mib(server.pid);
             // What the warm cache added to the process, per cluster it holds.
-            let cache_kb = warm.filter(|(_, n)| *n > 0).map_or_else(
-                || "-".into(),
-                |(_, n)| format!("{:.2}", (idle_rss - start_rss) * 1024.0 / n as f64),
-            );
+            let per_cluster = warm
+                .filter(|(_, n)| *n > 0)
+                .map(|(_, n)| (idle_rss - start_rss) * 1024.0 / n as f64);
+            figs.cache_kb
+                .extend(per_cluster.map(|kb| (backend.clone(), size, kb)));
+            let cache_kb = per_cluster.map_or_else(|| "-".into(), |kb| format!("{kb:.2}"));
             // A baseline server for every block, measured alone once and then paired with each
             // workload (this machine's speed drifts within seconds).
             let (_, body) = client::Conn::open(&t)
@@ -548,6 +561,7 @@ async fn run(args: &Args) -> Result<(), String> {
             .await;
             if backend == "postgres" && size == args.sizes[0] {
                 let s = replicas::staleness(&t, &db, &flags, size, STALENESS_SAMPLES).await?;
+                figs.staleness_p99 = Some(s.p99_ms);
                 eprintln!(
                     "  {backend:8} {size:>7} cross-replica staleness: {} writes, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, missed {}",
                     s.samples, s.p50_ms, s.p99_ms, s.max_ms, s.missed
@@ -571,6 +585,9 @@ async fn run(args: &Args) -> Result<(), String> {
                 let raw = procs::raw_commits(backend, &args.pg, &tmp, RAW_COMMITS_FOR)?;
                 let r = procs::engine(&db, args.engine_tasks.min(size * fleet::OLD.len()), size)
                     .await?;
+                let n = r.tasks as f64;
+                figs.engine
+                    .push((backend.clone(), n / r.drain_s, n / r.end_to_end_s, raw));
                 let row = procs::engine_row(backend, &r, raw);
                 eprintln!("  {row}");
                 writeln!(engine, "{row}").ok();
@@ -579,8 +596,10 @@ async fn run(args: &Args) -> Result<(), String> {
         if rollout_size > 0 {
             let (_, fleet_file) = scratch(rollout_size)?;
             let strategy = fleet_api::Strategy::default();
-            let (row, error) =
+            let (row, error, ratio) =
                 rollout_block(args, backend, rollout_size, &fleet_file, strategy, true).await?;
+            figs.rollout
+                .extend(ratio.map(|r| (backend.clone(), rollout_size, r)));
             rollouts.push_str(&row);
             failures.extend(error.map(|e| format!("rollout on {backend}: {e}")));
         }
@@ -615,10 +634,27 @@ async fn run(args: &Args) -> Result<(), String> {
     md.push_str(&rollouts);
     writeln!(md, "\nDescribeFleetAddons, signed, one call at a time on one keep-alive connection, on the idle server of each block ({} to {} calls within {} s); every answer must count the fleet's clusters.\n\n| backend | clusters | query | calls | p50 ms | p99 ms | errors |\n|---|---:|---|---:|---:|---:|---:|", fleet_api::LATENCY_CALLS.0, fleet_api::LATENCY_CALLS.1, args.duration.as_secs_f64()).ok();
     md.push_str(&fleet_rows);
+    for r in &rows {
+        match r.workload.as_str() {
+            "status, 1 add-on" => figs.status.push((
+                r.backend.clone(),
+                r.clusters,
+                r.rps / r.base,
+                r.p99,
+                r.base_p99,
+            )),
+            "DescribeTaskInfo" => {
+                figs.task_info
+                    .push((r.backend.clone(), r.clusters, r.rps / r.base))
+            }
+            _ => {}
+        }
+    }
     if !staleness.is_empty() {
         writeln!(md, "\nCross-replica staleness (PostgreSQL): a second replica on the block's database, both with the block's flags and 1,000 upgrades running. {STALENESS_SAMPLES} times: a cluster's status read twice on replica B (so that its cache holds it), an upgrade of one of its add-ons through replica A, then B's status read on one keep-alive connection until the answer changes; milliseconds from A's answer to B's changed answer. Missed: not shown within 2 s.\n\n| backend | clusters | writes | p50 ms | p99 ms | max ms | missed |\n|---|---:|---:|---:|---:|---:|---:|").ok();
         md.push_str(&staleness);
     }
+    md.push_str(&targets::render(&figs));
     println!("{md}");
     std::fs::write(&args.out, &md).map_err(|e| e.to_string())?;
     eprintln!("written to {}", args.out.display());
