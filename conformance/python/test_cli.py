@@ -305,10 +305,11 @@ def test_fleet(srv, sdk, home):
     assert err.startswith("error: InvalidParameter: ")
 
 
-def run_in_pty(args, env, timeout=30):
-    """Runs the client with standard output on a pseudo-terminal; answers (rc, output, stderr)."""
+def run_in_pty(args, env, timeout=30, cols=120):
+    """Runs the client with standard output on a pseudo-terminal `cols` wide; answers (rc,
+    output, stderr)."""
     master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
     p = subprocess.Popen(args, stdout=slave, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env)
     os.close(slave)
     chunks, deadline = [], time.monotonic() + timeout
@@ -340,3 +341,8 @@ def test_progress_is_drawn_on_a_terminal_and_plain_on_a_pipe(srv, sdk, home):
     assert f"{tid} success" in out and "/3" in out, repr(out)
     # The same command on a pipe: plain lines only.
     assert task_lines(ok(srv, home, "task", tid, "--watch")) == [f"{tid} success"]
+    # On a narrow terminal every drawn line fits: one that wrapped would be redrawn as two.
+    rc, out, err = run_in_pty(base + ["task", tid, "--watch"], env, cols=50)
+    assert rc == 0, (out, err)
+    drawn = [ln for ln in re.split(r"[\r\n]", re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out)) if ln.strip()]
+    assert drawn and max(len(ln) for ln in drawn) <= 50, drawn

@@ -39,7 +39,8 @@ impl Progress {
         let b = self.bar.get_or_insert_with(|| {
             let b = ProgressBar::with_draw_target(Some(step.total), ProgressDrawTarget::stdout());
             b.set_style(
-                ProgressStyle::with_template("{spinner} [{bar:24}] {pos}/{len} {msg}")
+                // wide_msg is cut to the terminal's width: a line that wrapped would be redrawn as two.
+                ProgressStyle::with_template("{spinner} [{bar:24}] {pos}/{len} {wide_msg}")
                     .unwrap_or_else(|_| ProgressStyle::default_bar())
                     .progress_chars("=> "),
             );
