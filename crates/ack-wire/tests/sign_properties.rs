@@ -120,6 +120,8 @@ fn tamper(r: &Req, headers: &mut [(String, String)], pick: usize) -> Req {
         }
         _ => {
             if t.body.is_empty() {
+                // ROA signs a body only through its Content-MD5, which a bodiless request does
+                // not carry: adding one is refused by ACS3 alone (its body hash).
                 t.body.push(b'{');
             } else {
                 let i = pick % t.body.len();
@@ -144,6 +146,8 @@ proptest! {
         let secret = AccessKeySecret::new(secret);
         let mut headers = signed(&r, scheme, &secret);
         prop_assert!(check(&r, &headers, &secret), "{:?} {:?}", scheme, r);
+        // (A body added to a bodiless ROA request is outside what ROA signs; see `tamper`.)
+        let pick = if roa && r.body.is_empty() && pick % 5 == 4 { 1 } else { pick };
         let changed = tamper(&r, &mut headers, pick);
         prop_assert!(!check(&changed, &headers, &secret), "{:?} {:?} accepted after change {}", scheme, changed, pick % 5);
         // Another secret never verifies.
