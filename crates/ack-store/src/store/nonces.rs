@@ -53,12 +53,9 @@ impl Store {
             not_before,
             answer,
         };
-        if batcher.send(ask).is_err() {
-            return Err(DomainError::Unavailable("the nonce writer stopped".into()));
-        }
-        answered
-            .await
-            .unwrap_or_else(|_| Err(DomainError::Unavailable("the nonce writer stopped".into())))
+        let stopped = || DomainError::Unavailable("the nonce writer stopped".into());
+        batcher.send(ask).map_err(|_| stopped())?;
+        answered.await.unwrap_or_else(|_| Err(stopped()))
     }
 
     /// Forgets nonces older than the window.
