@@ -253,6 +253,9 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     let scheme = if tls.is_some() { "https" } else { "http" };
     println!("listening on {scheme}://{addr}");
     std::io::stdout().flush().map_err(|e| e.to_string())?;
+    // Every replica's changes, for this one's caches (PostgreSQL; it returns at once on SQLite).
+    let follower = store.clone();
+    tokio::spawn(async move { follower.follow_status_changes().await });
     tokio::spawn(warm(store.clone()));
     // The console's routes beside the API's: one listener, one state.
     let app = ack_server::guard(api.merge(ack_console::router(state)), limits.body_timeout);
@@ -269,8 +272,6 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
 async fn warm(store: Store) {
     let started = std::time::Instant::now();
     if store.backend() == ack_store::Backend::Postgres {
-        let follower = store.clone();
-        tokio::spawn(async move { follower.follow_status_changes().await });
         // The cache answers once the listener is live; warm it then (or leave it to the calls).
         for _ in 0..100 {
             if store.status_cache_live() {

@@ -81,17 +81,17 @@ impl Engine {
                 let now = self.clock.now();
                 match self
                     .store
-                    .claim(&self.owner, now, now + lease_secs(&self.cfg), free)
+                    .claim_tasks(&self.owner, now, now + lease_secs(&self.cfg), free)
                     .await
                 {
-                    Ok(ids) => {
-                        for id in ids {
+                    Ok(tasks) => {
+                        for task in tasks {
                             let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
                                 break;
                             };
                             let me = self.clone();
                             tokio::spawn(async move {
-                                me.run_task(&id).await;
+                                me.run_task(task).await;
                                 drop(permit);
                                 me.signals.wake();
                                 me.signals.wake_rollouts();
@@ -110,7 +110,8 @@ impl Engine {
         }
     }
 
-    async fn run_task(&self, id: &TaskId) {
+    async fn run_task(&self, task: Task) {
+        let id = &task.id.clone();
         let mut cancel = self.signals.register(id);
         let mine = cancel.clone();
         let heartbeat = {
@@ -138,8 +139,7 @@ impl Engine {
         // Run the task in its own tokio task so that even a panic ends the heartbeat: the lease
         // then expires and the task is claimed again from its last completed stage.
         let me = self.clone();
-        let task_id = id.clone();
-        let driven = tokio::spawn(async move { me.drive(&task_id, &mut cancel).await }).await;
+        let driven = tokio::spawn(async move { me.drive(task, &mut cancel).await }).await;
         match driven {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
@@ -155,12 +155,12 @@ impl Engine {
 
     async fn drive(
         &self,
-        id: &TaskId,
+        mut task: Task,
         cancel: &mut watch::Receiver<bool>,
     ) -> Result<(), DomainError> {
-        // Read once; after that only this runner moves the stages on, so each turn re-reads just
-        // the state and the pending control that others may change.
-        let mut task = self.store.load_task(id).await?;
+        // Read once, by the claim; after that only this runner moves the stages on, so each turn
+        // re-reads just the state and the pending control that others may change.
+        let id = &task.id.clone();
         loop {
             if task.state != TaskState::Running {
                 return Ok(());

@@ -10,7 +10,8 @@
 //! a transaction of its own, so that only the failing one fails.
 
 use super::finish::{FinishGuard, finish_in};
-use super::stages::{StageWrite, stage_in};
+use super::sets::Deferred;
+use super::stages::{StageWrite, stages_in};
 use super::starts::{TaskStart, start_task_in};
 use super::tasks::TaskHead;
 use super::{Backend, Res, Store};
@@ -203,7 +204,10 @@ impl Store {
     async fn together(&self, writes: &[Write]) -> Res<Vec<Written>> {
         self.batcher.transactions.fetch_add(1, Ordering::Relaxed);
         let (_turn, mut tx) = self.write_tx().await?;
-        let mut done = Vec::with_capacity(writes.len());
+        let mut d = Deferred::default();
+        // `None`: a stage, answered below by the one statement that records them all.
+        let mut done: Vec<Option<Written>> = Vec::with_capacity(writes.len());
+        let mut stages: Vec<&StageWrite> = Vec::new();
         let mut changed: Vec<String> = Vec::new();
         // Tasks whose DescribeTaskInfo view the batch changes (a start makes a new one).
         let mut tasks: Vec<String> = Vec::new();
@@ -220,12 +224,13 @@ impl Store {
                         (None, false) => TaskStart::Addons,
                     };
                     changed.push(task.cluster_id.to_string());
-                    start_task_in(&mut tx, self.backend, task, start).await?;
-                    Written::Started
+                    start_task_in(&mut tx, self.backend, task, start, &mut d).await?;
+                    Some(Written::Started)
                 }
                 Write::Stage(s) => {
                     tasks.push(s.id.to_string());
-                    Written::Stage(stage_in(&mut tx, s).await?)
+                    stages.push(s);
+                    None
                 }
                 Write::Finish {
                     id,
@@ -248,14 +253,23 @@ impl Store {
                         stages,
                         events,
                         *now,
+                        &mut d,
                     )
                     .await?;
                     changed.extend(ended.iter().cloned());
                     tasks.push(id.to_string());
-                    Written::Finished(ended.is_some())
+                    Some(Written::Finished(ended.is_some()))
                 }
             });
         }
+        let mut staged = stages_in(&mut tx, self.backend, &stages, &mut d)
+            .await?
+            .into_iter();
+        let done: Vec<Written> = done
+            .into_iter()
+            .map(|w| w.unwrap_or_else(|| Written::Stage(staged.next().flatten())))
+            .collect();
+        d.flush(&mut tx, self.backend).await?;
         let changed: Vec<&str> = changed.iter().map(String::as_str).collect();
         let tasks: Vec<&str> = tasks.iter().map(String::as_str).collect();
         self.commit_touching(tx, &changed, &tasks)

@@ -12,7 +12,7 @@
 
 use super::{Backend, Res, Store};
 use crate::unavailable;
-use sqlx::{Any, Transaction};
+use sqlx::{Any, AssertSqlSafe, Transaction};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -81,24 +81,37 @@ fn payloads<'a>(clusters: impl IntoIterator<Item = &'a str>) -> Vec<String> {
 }
 
 impl Store {
-    /// Inside a transaction that changes these clusters' status rows: tells the other replicas
-    /// (PostgreSQL), once it commits. Nothing on SQLite, whose one process forgets them itself.
-    pub(crate) async fn announce<'a>(
+    /// Inside a transaction that changes these clusters' status rows and these tasks' views:
+    /// tells the other replicas (PostgreSQL), once it commits, in one statement for both. Nothing
+    /// on SQLite, whose one process forgets them itself.
+    async fn announce(
         &self,
         tx: &mut Transaction<'_, Any>,
-        channel: &str,
-        ids: impl IntoIterator<Item = &'a str>,
+        clusters: &[&str],
+        tasks: &[&str],
     ) -> Res<()> {
         if self.backend != Backend::Postgres {
             return Ok(());
         }
-        for p in payloads(ids) {
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(channel)
-                .bind(p)
-                .execute(&mut **tx)
-                .await
-                .map_err(unavailable)?;
+        let notices: Vec<(&str, String)> = payloads(clusters.iter().copied())
+            .into_iter()
+            .map(|p| (CHANNEL, p))
+            .chain(
+                payloads(tasks.iter().copied())
+                    .into_iter()
+                    .map(|p| (TASKS_CHANNEL, p)),
+            )
+            .collect();
+        // A notice's payload is at most 8,000 bytes; a few dozen keep a statement small.
+        for chunk in notices.chunks(32) {
+            let calls: Vec<String> = (0..chunk.len())
+                .map(|i| format!("pg_notify(${}, ${})", 2 * i + 1, 2 * i + 2))
+                .collect();
+            let mut q = sqlx::query(AssertSqlSafe(format!("SELECT {}", calls.join(", "))));
+            for (channel, payload) in chunk {
+                q = q.bind(*channel).bind(payload.as_str());
+            }
+            q.execute(&mut **tx).await.map_err(unavailable)?;
         }
         Ok(())
     }
@@ -120,10 +133,7 @@ impl Store {
         clusters: &[&str],
         tasks: &[&str],
     ) -> Res<()> {
-        self.announce(&mut tx, CHANNEL, clusters.iter().copied())
-            .await?;
-        self.announce(&mut tx, TASKS_CHANNEL, tasks.iter().copied())
-            .await?;
+        self.announce(&mut tx, clusters, tasks).await?;
         let committed = tx.commit().await.map_err(unavailable);
         // Forgotten even when the commit's answer was lost: it may have committed.
         for c in clusters {
@@ -153,16 +163,21 @@ impl Store {
                 c.clear();
             }
         };
-        let beat = self.clone();
-        tokio::spawn(async move {
+        // Part of this future, not a task of its own, so that it ends when the follower does.
+        let beat = async {
             loop {
                 let _ = sqlx::query("SELECT pg_notify($1, '')")
                     .bind(CHANNEL)
-                    .execute(&beat.pool)
+                    .execute(&self.pool)
                     .await;
                 tokio::time::sleep(HEARTBEAT).await;
             }
-        });
+        };
+        tokio::join!(beat, self.follow(forget_all));
+    }
+
+    /// The listening half of `follow_status_changes`: (re)connects for ever.
+    async fn follow(&self, forget_all: impl Fn()) {
         let link = &self.cache_link;
         loop {
             match sqlx::postgres::PgListener::connect(&self.url).await {

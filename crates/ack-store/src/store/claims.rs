@@ -3,9 +3,11 @@
 
 use super::tasks::state_and_control;
 use super::{Backend, Res, Store};
-use crate::unavailable;
-use ack_domain::task::{Control, TaskState};
-use ack_domain::{DomainError, TaskId};
+use crate::{rows, unavailable};
+use ack_domain::TaskId;
+use ack_domain::task::{Control, Task, TaskAddon, TaskState};
+use sqlx::{AssertSqlSafe, Row};
+use std::collections::HashMap;
 
 impl Store {
     /// Claims up to `limit` runnable tasks (running, lease free or expired), oldest first.
@@ -16,22 +18,35 @@ impl Store {
         lease_until: i64,
         limit: u32,
     ) -> Res<Vec<TaskId>> {
+        let tasks = self.claim_tasks(owner, now, lease_until, limit).await?;
+        Ok(tasks.into_iter().map(|t| t.id).collect())
+    }
+
+    /// `claim`, returning each claimed task with its add-ons (not its events), as `load_task`
+    /// would: two statements for the whole claim instead of two per task.
+    pub async fn claim_tasks(
+        &self,
+        owner: &str,
+        now: i64,
+        lease_until: i64,
+        limit: u32,
+    ) -> Res<Vec<Task>> {
         // PostgreSQL: replicas claim concurrently, so rows another claim holds are skipped, not
         // waited for. SQLite: one writer at a time already.
         let sql = match self.backend {
             Backend::Postgres => {
                 "UPDATE tasks SET lease_owner = $1, lease_until = $2 WHERE task_id IN (
                 SELECT task_id FROM tasks WHERE state = 'running' AND (lease_until IS NULL OR lease_until < $3)
-                ORDER BY created_at, seq LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING task_id"
+                ORDER BY created_at, seq LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING *"
             }
             Backend::Sqlite => {
                 "UPDATE tasks SET lease_owner = $1, lease_until = $2 WHERE task_id IN (
                 SELECT task_id FROM tasks WHERE state = 'running' AND (lease_until IS NULL OR lease_until < $3)
-                ORDER BY created_at, seq LIMIT $4) RETURNING task_id"
+                ORDER BY created_at, seq LIMIT $4) RETURNING *"
             }
         };
-        let _turn = self.write_turn().await;
-        let ids: Vec<String> = sqlx::query_scalar(sql)
+        let turn = self.write_turn().await;
+        let claimed = sqlx::query(sql)
             .bind(owner)
             .bind(lease_until)
             .bind(now)
@@ -39,11 +54,31 @@ impl Store {
             .fetch_all(&self.pool)
             .await
             .map_err(unavailable)?;
-        ids.iter()
-            .map(|i| {
-                TaskId::parse(i).map_err(|_| DomainError::Internal(format!("stored task id {i:?}")))
-            })
-            .collect()
+        drop(turn);
+        let mut tasks: Vec<Task> = claimed.iter().map(rows::task).collect::<Res<_>>()?;
+        if tasks.is_empty() {
+            return Ok(tasks);
+        }
+        let list = (1..=tasks.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT * FROM task_addons WHERE task_id IN ({list}) ORDER BY task_id, position"
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for t in &tasks {
+            q = q.bind(t.id.as_str());
+        }
+        let mut addons: HashMap<String, Vec<TaskAddon>> = HashMap::new();
+        for row in q.fetch_all(&self.pool).await.map_err(unavailable)? {
+            let id: String = row.try_get("task_id").map_err(unavailable)?;
+            addons.entry(id).or_default().push(rows::task_addon(&row)?);
+        }
+        for t in &mut tasks {
+            t.addons = addons.remove(t.id.as_str()).unwrap_or_default();
+        }
+        Ok(tasks)
     }
 
     /// Frees every lease: a single-process store calls it at start-up, when no runner can be alive.

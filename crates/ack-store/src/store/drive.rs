@@ -3,6 +3,7 @@
 
 use super::events::{Logged, log_rollout};
 use super::rollout_rows::{counts_of, rollout_row, wave_row};
+use super::sets::Deferred;
 use super::starts::{TaskStart, start_task_in};
 use super::{Backend, Res, Store};
 use crate::unavailable;
@@ -380,7 +381,9 @@ impl Store {
         if r.rows_affected() == 0 {
             return Ok(false);
         }
-        start_task_in(&mut tx, self.backend, task, TaskStart::Addons).await?;
+        let mut d = Deferred::default();
+        start_task_in(&mut tx, self.backend, task, TaskStart::Addons, &mut d).await?;
+        d.flush(&mut tx, self.backend).await?;
         self.commit_changed(tx, &[task.cluster_id.as_str()])
             .await
             .map(|()| true)

@@ -7,6 +7,7 @@ mod changes;
 mod claims;
 pub mod control;
 pub mod drive;
+mod ends;
 pub mod events;
 mod faults;
 pub mod finish;
@@ -18,6 +19,7 @@ pub mod raw_commits;
 mod rollout_rows;
 pub mod rollouts;
 pub mod sessions;
+mod sets;
 pub mod stages;
 pub mod starts;
 mod tags;
@@ -40,6 +42,18 @@ use std::time::Duration;
 pub enum Backend {
     Sqlite,
     Postgres,
+}
+
+impl Backend {
+    /// The back end a transaction runs on (for code handed only the transaction).
+    pub(crate) fn of(tx: &mut Transaction<'_, Any>) -> Self {
+        let conn: &mut sqlx::AnyConnection = tx;
+        if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
+    }
 }
 
 #[derive(Clone)]

@@ -3,12 +3,15 @@
 
 use super::batch::{Write, Written};
 use super::events::{Logged, log_task};
+use super::sets::Deferred;
 use super::tasks::{append_events, json, set_live_status, state_and_control};
-use super::{Res, Store};
+use super::{Backend, MAX_ROWS_PER_INSERT, Res, Store, values_placeholders};
 use crate::unavailable;
 use ack_domain::task::{Control, Event, Outcome, ROLLBACK_STAGE, Stage, TaskState, UpgradeStatus};
 use ack_domain::{DomainError, TaskId};
+use sqlx::AssertSqlSafe;
 use sqlx::{Any, Transaction};
+use std::collections::HashMap;
 
 /// A completed stage: its index, the task's stages so far (this one last), the events it
 /// produced, and the lease's new end.
@@ -34,40 +37,59 @@ pub(crate) struct StageWrite {
     pub(crate) lease_until: i64,
 }
 
-/// Records one completed stage inside the batch's transaction (see `Store::complete_stage`).
-pub(crate) async fn stage_in(
+/// Records a batch's completed stages inside its transaction, in one statement (see
+/// `Store::complete_stage`): for each, in order, the task's state and pending control, or
+/// `None` when its guard no longer held. Their events go to `d`.
+pub(crate) async fn stages_in(
     tx: &mut Transaction<'_, Any>,
-    s: &StageWrite,
-) -> Res<Option<(TaskState, Control)>> {
-    let idx = i64::try_from(s.index).unwrap_or(i64::MAX);
-    let row: Option<(String, String)> = sqlx::query_as(
-        "UPDATE tasks SET next_stage = $1 + 1, stages = $2, updated_at = $3, lease_until = $4
-         WHERE task_id = $5 AND next_stage = $6 AND state = 'running' AND lease_owner = $7
-         RETURNING state, control",
-    )
-    .bind(idx)
-    .bind(&s.stages)
-    .bind(s.now)
-    .bind(s.lease_until)
-    .bind(s.id.as_str())
-    .bind(idx)
-    .bind(&s.owner)
-    .fetch_optional(&mut **tx)
-    .await
-    .map_err(unavailable)?;
-    let Some((state, control)) = row else {
-        return Ok(None);
-    };
-    append_events(tx, &s.id, &s.events).await?;
-    let what = format!("stage {} succeeded", s.name);
-    log_task(
-        tx,
-        s.id.as_str(),
-        Logged::new("task.stage", &state, "StageSucceeded", &what),
-        s.now * 1000,
-    )
-    .await?;
-    Ok(Some(state_and_control(&state, &control)?))
+    backend: Backend,
+    writes: &[&StageWrite],
+    d: &mut Deferred,
+) -> Res<Vec<Option<(TaskState, Control)>>> {
+    let mut after: HashMap<String, (String, String)> = HashMap::new();
+    for chunk in writes.chunks(MAX_ROWS_PER_INSERT) {
+        let sql = format!(
+            "WITH v (t, i, st, ts, lu, o) AS (VALUES {})
+             UPDATE tasks SET next_stage = v.i + 1, stages = v.st, updated_at = v.ts, lease_until = v.lu
+             FROM v WHERE tasks.task_id = v.t AND tasks.next_stage = v.i AND tasks.state = 'running'
+               AND tasks.lease_owner = v.o
+             RETURNING tasks.task_id, tasks.state, tasks.control",
+            values_placeholders(backend, chunk.len(), 6)
+        );
+        let mut q = sqlx::query_as::<_, (String, String, String)>(AssertSqlSafe(sql));
+        for s in chunk {
+            q = q
+                .bind(s.id.as_str())
+                .bind(i64::try_from(s.index).unwrap_or(i64::MAX))
+                .bind(&s.stages)
+                .bind(s.now)
+                .bind(s.lease_until)
+                .bind(&s.owner);
+        }
+        for (id, state, control) in q.fetch_all(&mut **tx).await.map_err(unavailable)? {
+            after.insert(id, (state, control));
+        }
+    }
+    let mut out = Vec::with_capacity(writes.len());
+    for s in writes {
+        let Some((state, control)) = after.get(s.id.as_str()) else {
+            out.push(None);
+            continue;
+        };
+        d.events(&s.id, &s.events);
+        let what = format!("stage {} succeeded", s.name);
+        d.log(
+            s.id.as_str(),
+            "task.stage",
+            state,
+            false,
+            "StageSucceeded",
+            what,
+            s.now * 1000,
+        );
+        out.push(Some(state_and_control(state, control)?));
+    }
+    Ok(out)
 }
 
 impl Store {

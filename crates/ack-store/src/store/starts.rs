@@ -2,8 +2,8 @@
 //! instances and upgrade status, the cluster it creates or deletes), in a batch's transaction.
 
 use super::batch::Write;
-use super::events::{Logged, log_task};
-use super::tasks::{append_events, json};
+use super::sets::Deferred;
+use super::tasks::json;
 use super::{Res, Store, fetch_cluster, insert_clusters};
 use crate::unavailable;
 use ack_domain::DomainError;
@@ -42,12 +42,13 @@ impl Store {
 }
 
 /// Everything `Store::start_task` does, inside the caller's transaction (a rollout starts a
-/// member's task and records it in one).
+/// member's task and records it in one); its events go to `d`, for the caller to write.
 pub(crate) async fn start_task_in(
     tx: &mut Transaction<'_, Any>,
     backend: super::Backend,
     task: &Task,
     start: TaskStart<'_>,
+    d: &mut Deferred,
 ) -> Res<()> {
     let creates_cluster = matches!(start, TaskStart::CreateCluster(_));
     match start {
@@ -114,29 +115,29 @@ pub(crate) async fn start_task_in(
     for (position, a) in task.addons.iter().enumerate() {
         start_addon(&mut *tx, task, position, a).await?;
     }
-    append_events(&mut *tx, &task.id, &task.events).await?;
+    d.events(&task.id, &task.events);
     let ms = task.created_at * 1000;
     let created = format!("{} created", task.task_type);
-    log_task(
-        tx,
+    d.log(
         task.id.as_str(),
-        Logged::new("task.created", "running", "Created", &created),
+        "task.created",
+        "running",
+        false,
+        "Created",
+        created,
         ms,
-    )
-    .await?;
+    );
     if creates_cluster {
-        log_task(
-            tx,
+        let what = "the cluster was created".to_string();
+        d.log(
             task.id.as_str(),
-            Logged::new(
-                "cluster.created",
-                "initial",
-                "ClusterCreated",
-                "the cluster was created",
-            ),
+            "cluster.created",
+            "initial",
+            false,
+            "ClusterCreated",
+            what,
             ms,
-        )
-        .await?;
+        );
     }
     Ok(())
 }

@@ -2,13 +2,14 @@
 //! with the event in the change's transaction), and what the deliverer reads and writes (a lease
 //! per webhook, its oldest pending row first, the cursor as how far it got).
 
+use super::sets::{LoggedRow, accounts};
 use super::{Backend, Res, Store};
 use crate::unavailable;
 use ack_domain::DomainError;
 use ack_domain::event::EventRecord;
 use ack_domain::webhook::{WebhookSecret, wants};
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
 
 #[derive(Debug, Clone)]
 pub struct WebhookRecord {
@@ -85,7 +86,7 @@ fn delivery_row(r: &AnyRow) -> Res<DeliveryRecord> {
 }
 
 /// The outbox: a pending delivery, for each of the account's webhooks that wants `kind`, of the
-/// event just logged in `tx`. Matched here by the domain's one rule for patterns.
+/// event just logged in `tx`.
 pub(crate) async fn enqueue(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     event_id: i64,
@@ -93,31 +94,88 @@ pub(crate) async fn enqueue(
     kind: &str,
     time_ms: i64,
 ) -> Res<()> {
-    let hooks = sqlx::query("SELECT webhook_id, events FROM webhooks WHERE account = $1")
-        .bind(account)
-        .fetch_all(&mut **tx)
-        .await
-        .map_err(unavailable)?;
+    let row = LoggedRow {
+        event_id,
+        account: account.to_string(),
+        kind: kind.to_string(),
+        time_ms,
+    };
+    enqueue_all(tx, std::slice::from_ref(&row)).await
+}
+
+/// The outbox for events just logged in `tx`: one lookup of their accounts' webhooks, one
+/// insert of the deliveries due (each webhook that wants the event's type, by the domain's one
+/// rule for patterns).
+pub(crate) async fn enqueue_all(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    logged: &[LoggedRow],
+) -> Res<()> {
+    let accounts = accounts(logged);
+    if accounts.is_empty() {
+        return Ok(());
+    }
+    let backend = Backend::of(tx);
+    let sql = format!(
+        "SELECT webhook_id, account, events FROM webhooks WHERE account IN ({})",
+        list_placeholders(backend, accounts.len())
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for a in &accounts {
+        q = q.bind(*a);
+    }
+    let hooks = q.fetch_all(&mut **tx).await.map_err(unavailable)?;
+    if hooks.is_empty() {
+        return Ok(());
+    }
+    let mut wanted: Vec<(String, Vec<String>, String)> = Vec::new();
     for h in hooks {
-        let id: String = h.try_get("webhook_id").map_err(err)?;
         let events: String = h.try_get("events").map_err(err)?;
-        let patterns: Vec<String> = serde_json::from_str(&events).unwrap_or_default();
-        if !wants(&patterns, kind) {
-            continue;
+        wanted.push((
+            h.try_get("webhook_id").map_err(err)?,
+            serde_json::from_str(&events).unwrap_or_default(),
+            h.try_get("account").map_err(err)?,
+        ));
+    }
+    let due: Vec<(&str, &LoggedRow)> = logged
+        .iter()
+        .flat_map(|e| {
+            wanted
+                .iter()
+                .filter(move |(_, patterns, account)| {
+                    *account == e.account && wants(patterns, &e.kind)
+                })
+                .map(move |(id, _, _)| (id.as_str(), e))
+        })
+        .collect();
+    for chunk in due.chunks(super::MAX_ROWS_PER_INSERT) {
+        let sql = format!(
+            "WITH v (w, e, t, ms) AS (VALUES {})
+             INSERT INTO webhook_deliveries (webhook_id, event_id, type, attempts, state, last_status, last_error, first_ms, next_attempt_ms)
+             SELECT v.w, v.e, v.t, 0, 'pending', 0, '', v.ms, v.ms FROM v",
+            super::values_placeholders(backend, chunk.len(), 4)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (id, e) in chunk {
+            q = q
+                .bind(*id)
+                .bind(e.event_id)
+                .bind(e.kind.as_str())
+                .bind(e.time_ms);
         }
-        sqlx::query(
-            "INSERT INTO webhook_deliveries (webhook_id, event_id, type, attempts, state, last_status, last_error, first_ms, next_attempt_ms)
-             VALUES ($1, $2, $3, 0, 'pending', 0, '', $4, $4)",
-        )
-        .bind(id)
-        .bind(event_id)
-        .bind(kind)
-        .bind(time_ms)
-        .execute(&mut **tx)
-        .await
-        .map_err(unavailable)?;
+        q.execute(&mut **tx).await.map_err(unavailable)?;
     }
     Ok(())
+}
+
+/// `$1, $2, …` (PostgreSQL) or `?, ?, …` (SQLite).
+fn list_placeholders(backend: Backend, n: usize) -> String {
+    (1..=n)
+        .map(|i| match backend {
+            Backend::Postgres => format!("${i}"),
+            Backend::Sqlite => "?".into(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Store {

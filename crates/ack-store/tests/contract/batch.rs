@@ -1,9 +1,10 @@
 //! Group commit: writes made at the same moment share a transaction, one write that cannot
 //! happen leaves the others alone, and an answer means committed (another connection sees it).
 
-use ack_domain::task::{Control, Operation, Outcome, Stage, Task, TaskState, UpgradeStatus};
+use ack_domain::task::{Control, Event, Operation, Outcome, Stage, Task, TaskState, UpgradeStatus};
+use ack_domain::webhook::WebhookSecret;
 use ack_domain::{ClusterId, DomainError};
-use ack_store::{EventFilter, FinishGuard, StageDone, Store, TaskStart};
+use ack_store::{EventFilter, FinishGuard, StageDone, Store, TaskStart, WebhookRecord};
 use tokio::task::JoinSet;
 
 /// More than PostgreSQL's batches in flight at once, so that some writes must wait and share.
@@ -22,10 +23,16 @@ async fn stage_all(store: &Store, tasks: &[Task], owners: &[&str], index: usize)
         let (store, id, owner) = (store.clone(), t.id.clone(), owner.to_string());
         set.spawn(async move {
             let s = stages(index);
+            // Two of the stage's own, numbered after the task's (each batch writes every
+            // task's in one statement).
+            let own = [
+                Event::new(&s[index].name, "StepOne", format!("{id} one {index}"), 900),
+                Event::new(&s[index].name, "StepTwo", format!("{id} two {index}"), 900),
+            ];
             let done = StageDone {
                 index,
                 stages: &s,
-                events: &[],
+                events: &own,
                 now: 900,
                 lease_until: 960,
             };
@@ -58,6 +65,17 @@ pub async fn suite(store: &Store) {
         })
         .collect();
     store.import(&fleet).await.unwrap();
+    // A webhook of the account: each batch's events get their deliveries in the same commit.
+    let hook = WebhookRecord {
+        id: "W-batch".into(),
+        account: "acct".into(),
+        url: "http://127.0.0.1:1/hook".into(),
+        events: vec!["task.stage".into(), "task.succeeded".into()],
+        secret: WebhookSecret::stored("batch-secret".into()),
+        created_ms: 1,
+        cursor: 0,
+    };
+    store.create_webhook(&hook).await.unwrap();
     let (txs_before, writes_before) = store.group_commits();
 
     // Starts at the same moment, one of them a second change of a busy add-on: refused alone.
@@ -162,5 +180,49 @@ pub async fn suite(store: &Store) {
             (of("task.created"), of("task.stage"), of("task.succeeded")),
             (1, 3, 1)
         );
+        // Its own events: each stage's two in order, numbered on from the ones before them
+        // (the refused write's left none), then the end.
+        let own = store.task("acct", &t.id).await.unwrap().events;
+        let mine: Vec<String> = own
+            .iter()
+            .filter(|e| e.message.starts_with(t.id.as_str()))
+            .map(|e| e.message.clone())
+            .collect();
+        let expected: Vec<String> = (0..3)
+            .flat_map(|i| [format!("{} one {i}", t.id), format!("{} two {i}", t.id)])
+            .collect();
+        assert_eq!(mine, expected);
+        assert_eq!(own.last().map(|e| e.reason.as_str()), Some("TaskSucceeded"));
     }
+    // The event log keeps each task's lines in the order they happened.
+    for t in &tasks {
+        let kinds: Vec<&str> = events
+            .iter()
+            .rev()
+            .filter(|e| e.task_id == t.id.as_str())
+            .map(|e| e.kind.as_str())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "task.created",
+                "task.stage",
+                "task.stage",
+                "task.stage",
+                "task.succeeded"
+            ]
+        );
+    }
+    // The webhook has a delivery of each stage and end, and of nothing it did not ask for.
+    let (queued, n) = store.deliveries("acct", "W-batch", 1, 1000).await.unwrap();
+    assert_eq!(n, (N * 4) as u64);
+    assert_eq!(
+        queued.iter().filter(|d| d.kind == "task.succeeded").count(),
+        N
+    );
+    assert!(
+        queued
+            .iter()
+            .all(|d| d.state == "pending" && d.attempts == 0)
+    );
 }
