@@ -158,7 +158,7 @@ pub fn precheck(
     instances: &[AddonInstance],
     addons: &[TaskAddon],
 ) -> Result<(), String> {
-    precheck_of(catalog, kube, instances, addons, false)
+    precheck_task(catalog, kube, instances, "", addons)
 }
 
 /// The precheck of a task of this type: a rollout's return of a cluster to the version it had
@@ -170,10 +170,26 @@ pub fn precheck_task(
     task_type: &str,
     addons: &[TaskAddon],
 ) -> Result<(), String> {
+    let installed: Vec<(&str, &str)> = instances
+        .iter()
+        .map(|i| (i.name.as_str(), i.version.as_str()))
+        .collect();
+    precheck_installed(catalog, kube, &installed, task_type, addons)
+}
+
+/// `precheck_task` over the cluster's installed add-ons as (name, version) pairs (what a status
+/// snapshot holds).
+pub fn precheck_installed(
+    catalog: &Catalog,
+    kube: &str,
+    installed: &[(&str, &str)],
+    task_type: &str,
+    addons: &[TaskAddon],
+) -> Result<(), String> {
     precheck_of(
         catalog,
         kube,
-        instances,
+        installed,
         addons,
         task_type == crate::task::ROLLBACK_TASK_TYPE,
     )
@@ -182,14 +198,11 @@ pub fn precheck_task(
 fn precheck_of(
     catalog: &Catalog,
     kube: &str,
-    instances: &[AddonInstance],
+    installed: &[(&str, &str)],
     addons: &[TaskAddon],
     allow_downgrade: bool,
 ) -> Result<(), String> {
-    let mut after: HashMap<&str, &str> = instances
-        .iter()
-        .map(|i| (i.name.as_str(), i.version.as_str()))
-        .collect();
+    let mut after: HashMap<&str, &str> = installed.iter().copied().collect();
     for a in addons {
         match a.operation {
             Operation::Uninstall => {

@@ -2,7 +2,7 @@
 
 use crate::Signals;
 use crate::executor::{Executor, StageResult};
-use ack_domain::lifecycle::precheck_task;
+use ack_domain::lifecycle::precheck_installed;
 use ack_domain::task::{Control, Event, Outcome, STAGES, Stage, Task, TaskFailure, TaskState};
 use ack_domain::{Catalog, Clock, DomainError, TaskId};
 use ack_store::{FinishGuard, StageDone, Store};
@@ -302,30 +302,38 @@ impl Engine {
         // environment (the simulated one only keeps time).
         let needs_cluster =
             name == "precheck" || matches!(self.cfg.executor, Executor::Command { .. });
+        // From the status cache when it holds the cluster (it follows every write, and every
+        // replica's on PostgreSQL), so a precheck costs no round trip once the cluster is held.
         let kube = if needs_cluster {
-            match self
+            let checked = self
                 .store
-                .cluster_addons(&task.account, &task.cluster_id)
-                .await
-            {
-                Ok(ca) => {
-                    if name == "precheck"
-                        && let Err(message) = precheck_task(
+                .with_addons(&task.account, &task.cluster_id, None, |snap| {
+                    let installed: Vec<(&str, &str)> = snap
+                        .addons
+                        .iter()
+                        .filter_map(|a| a.installed.map(|i| (a.name, i.version)))
+                        .collect();
+                    let verdict = (name == "precheck").then(|| {
+                        precheck_installed(
                             &self.catalog,
-                            &ca.cluster.kubernetes_version,
-                            &ca.instances,
+                            snap.kubernetes_version,
+                            &installed,
                             &task.task_type,
                             &task.addons,
                         )
-                    {
-                        return Ok(StageResult::Failed {
-                            code: "PrecheckFailed".into(),
-                            message,
-                            events: Vec::new(),
-                        });
-                    }
-                    ca.cluster.kubernetes_version
+                    });
+                    (snap.kubernetes_version.to_string(), verdict)
+                })
+                .await;
+            match checked {
+                Ok((_, Some(Err(message)))) => {
+                    return Ok(StageResult::Failed {
+                        code: "PrecheckFailed".into(),
+                        message,
+                        events: Vec::new(),
+                    });
                 }
+                Ok((kube, _)) => kube,
                 Err(DomainError::ClusterNotFound(_)) => String::new(),
                 Err(e) => return Err(e),
             }

@@ -19,6 +19,8 @@ use std::time::{Duration, Instant};
 pub(crate) const CHANNEL: &str = "ack_addons_status";
 /// The same for DescribeTaskInfo's task cache: the ids of tasks a transaction changed.
 pub(crate) const TASKS_CHANNEL: &str = "ack_addons_task_info";
+/// A fault was armed: runners look for faults from then on.
+pub(crate) const FAULTS_CHANNEL: &str = "ack_addons_faults";
 /// A notice's payload is at most 8000 bytes; ids are joined by commas below that.
 const PAYLOAD: usize = 7900;
 /// How often each replica sends its heartbeat notice.
@@ -181,10 +183,18 @@ impl Store {
         let link = &self.cache_link;
         loop {
             match sqlx::postgres::PgListener::connect(&self.url).await {
-                Ok(mut l) => match l.listen_all([CHANNEL, TASKS_CHANNEL]).await {
+                Ok(mut l) => match l.listen_all([CHANNEL, TASKS_CHANNEL, FAULTS_CHANNEL]).await {
                     Ok(()) => {
-                        // Whatever was kept may have missed notices before this connection.
+                        // Whatever was kept may have missed notices before this connection,
+                        // a fault armed meanwhile among them.
                         forget_all();
+                        let armed =
+                            sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM faults)")
+                                .fetch_one(&self.pool)
+                                .await;
+                        if !matches!(armed, Ok(false)) {
+                            self.faults_armed.store(true, Ordering::SeqCst);
+                        }
                         link.heard();
                         link.connected.store(true, Ordering::Release);
                         tracing::info!("following status changes of every replica");
@@ -194,6 +204,9 @@ impl Store {
                             match (n.channel(), &self.status_cache, &self.task_cache) {
                                 (CHANNEL, Some(c), _) => ids.for_each(|id| c.remove(id)),
                                 (TASKS_CHANNEL, _, Some(c)) => ids.for_each(|id| c.remove(id)),
+                                (FAULTS_CHANNEL, _, _) => {
+                                    self.faults_armed.store(true, Ordering::SeqCst);
+                                }
                                 _ => {}
                             }
                         }

@@ -8,6 +8,7 @@ use ack_domain::TaskId;
 use ack_domain::task::{Control, Task, TaskAddon, TaskState};
 use sqlx::{AssertSqlSafe, Row};
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 
 impl Store {
     /// Claims up to `limit` runnable tasks (running, lease free or expired), oldest first.
@@ -37,7 +38,8 @@ impl Store {
             Backend::Postgres => {
                 "UPDATE tasks SET lease_owner = $1, lease_until = $2 WHERE task_id IN (
                 SELECT task_id FROM tasks WHERE state = 'running' AND (lease_until IS NULL OR lease_until < $3)
-                ORDER BY created_at, seq LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING *"
+                ORDER BY created_at, seq LIMIT $4 FOR UPDATE SKIP LOCKED)
+                RETURNING *, EXISTS (SELECT 1 FROM faults) AS faults_armed"
             }
             Backend::Sqlite => {
                 "UPDATE tasks SET lease_owner = $1, lease_until = $2 WHERE task_id IN (
@@ -55,6 +57,16 @@ impl Store {
             .await
             .map_err(unavailable)?;
         drop(turn);
+        // PostgreSQL: a fault another replica armed before these tasks were claimed is seen
+        // here, in the claim's own snapshot (later ones are heard of; see `take_fault`).
+        if let Some(row) = claimed.first()
+            && self.backend == Backend::Postgres
+            && row
+                .try_get::<bool, _>("faults_armed")
+                .map_err(unavailable)?
+        {
+            self.faults_armed.store(true, Ordering::SeqCst);
+        }
         let mut tasks: Vec<Task> = claimed.iter().map(rows::task).collect::<Res<_>>()?;
         if tasks.is_empty() {
             return Ok(tasks);

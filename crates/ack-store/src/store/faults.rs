@@ -1,13 +1,15 @@
 //! Injected faults (the emulator surface): armed per account, used up by the first matching stage.
 
+use super::changes::FAULTS_CHANNEL;
 use super::{Backend, Res, Store};
 use crate::unavailable;
 use ack_domain::task::{Fault, Task, TaskAddon};
+use std::sync::atomic::Ordering;
 
 impl Store {
     pub async fn add_fault(&self, account: &str, f: &Fault) -> Res<()> {
-        self.faults_armed
-            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.faults_armed.store(true, Ordering::SeqCst);
+        let mut tx = self.pool.begin().await.map_err(unavailable)?;
         sqlx::query("INSERT INTO faults (account, cluster_id, component, operation, stage, error_code, message) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(account)
             .bind(f.cluster_id.as_str())
@@ -16,10 +18,18 @@ impl Store {
             .bind(&f.stage)
             .bind(&f.error_code)
             .bind(&f.message)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
-        Ok(())
+        if self.backend == Backend::Postgres {
+            // Every replica's runners look for faults from now on (heard with the commit).
+            sqlx::query("SELECT pg_notify($1, '')")
+                .bind(FAULTS_CHANNEL)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        }
+        tx.commit().await.map_err(unavailable)
     }
 
     pub async fn clear_faults(&self, account: &str) -> Res<u64> {
@@ -38,10 +48,11 @@ impl Store {
         a: &TaskAddon,
         stage: &str,
     ) -> Res<Option<(String, String)>> {
-        // Another replica may arm faults in a shared database; a SQLite file has only us.
-        if self.backend == Backend::Sqlite
-            && !self.faults_armed.load(std::sync::atomic::Ordering::SeqCst)
-        {
+        // Nothing to take while no fault was ever armed: known here for a SQLite file (only we
+        // arm), and on PostgreSQL while this replica hears the others' notices (each arm
+        // notifies; a claim sees those armed before it). Otherwise, ask.
+        let heard_all = self.backend == Backend::Sqlite || self.caches_usable();
+        if heard_all && !self.faults_armed.load(Ordering::SeqCst) {
             return Ok(None);
         }
         sqlx::query_as(

@@ -25,6 +25,7 @@ pub mod starts;
 mod tags;
 mod task_info;
 pub mod tasks;
+mod together;
 mod warm;
 pub mod webhooks;
 

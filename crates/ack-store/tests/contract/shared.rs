@@ -3,7 +3,7 @@
 
 use super::{change, cluster, instance};
 use ack_domain::ClusterId;
-use ack_domain::task::{Operation, Task};
+use ack_domain::task::{Fault, Operation, Task};
 use ack_store::{Backend, Store, TaskStart};
 use std::time::{Duration, Instant};
 
@@ -84,6 +84,30 @@ pub async fn status_cache_across_replicas(url: &str, writer: &Store) {
     let deadline = Instant::now() + Duration::from_secs(1);
     while shown(&reader).await != expected {
         assert!(Instant::now() < deadline, "the replica kept the old status");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // A fault armed through the writer: the replica, which looked for none while it knew of
+    // none, hears of it and takes it in its runner's next stage.
+    let fault = Fault {
+        cluster_id: c.id.clone(),
+        component: "coredns".into(),
+        operation: Operation::Upgrade,
+        stage: "apply".into(),
+        error_code: "Injected".into(),
+        message: "armed on the other replica".into(),
+    };
+    let up = change("coredns", Operation::Upgrade, "v1", "v2", None);
+    writer.add_fault("sh", &fault).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        if let Some(taken) = reader.take_fault(&task, &up, "apply").await.unwrap() {
+            assert_eq!(taken.0, "Injected");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the replica never looked for the fault"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     following.abort();
