@@ -5,15 +5,15 @@
 //! one, which records all of them in one statement (classic group commit: the first call goes
 //! at once, and no timer adds latency when calls are few).
 //!
-//! The batch commits with `synchronous_commit = off`: PostgreSQL answers before its WAL reaches
-//! the disk. A crash of the database server itself may forget the nonces of its last moment
+//! The batch commits with `synchronous_commit = off` (the writer's own session, so a batch is
+//! one statement and one round trip): PostgreSQL answers before its WAL reaches the disk. A crash of the database server itself may forget the nonces of its last moment
 //! (about 0.6 s, three WAL-writer rounds) and so accept a replay of those calls; nothing else
 //! is written this way, and a crash of a replica loses nothing.
 
 use super::{Backend, Res, Store, values_placeholders};
 use crate::unavailable;
 use ack_domain::DomainError;
-use sqlx::{AnyPool, AssertSqlSafe, Row};
+use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 use std::collections::HashSet;
 use tokio::sync::{mpsc, oneshot};
 
@@ -71,7 +71,18 @@ impl Store {
 
 async fn write_batches(pool: AnyPool, backend: Backend, mut rx: mpsc::UnboundedReceiver<Ask>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    // PostgreSQL: a connection of the writer's own, whose session commits without waiting for
+    // the disk, so that a batch is one statement and one round trip (taken again after an error).
+    let mut own: Option<AnyConnection> = None;
+    loop {
+        let n = tokio::select! {
+            n = rx.recv_many(&mut batch, MAX_BATCH) => n,
+            // A closed pool ends the writer, and with it the connection it kept aside.
+            () = pool.close_event() => 0,
+        };
+        if n == 0 {
+            break;
+        }
         let asks = std::mem::take(&mut batch);
         let nonces: Vec<&str> = asks.iter().map(|a| a.nonce.as_str()).collect();
         let first = first_in_batch(&nonces);
@@ -84,7 +95,25 @@ async fn write_batches(pool: AnyPool, backend: Backend, mut rx: mpsc::UnboundedR
         // The earliest window start of the batch: a nonce seen within any ask's window stays
         // spent for all of them (the safe side; they differ by a second at most).
         let not_before = asks.iter().map(|a| a.not_before).min().unwrap_or(0);
-        let fresh = write(&pool, backend, &sent, not_before).await;
+        let fresh = match backend {
+            Backend::Postgres => match session(&pool, &mut own).await {
+                Ok(conn) => {
+                    let r = write(conn, backend, &sent, not_before).await;
+                    if r.is_err() {
+                        own = None;
+                    }
+                    r
+                }
+                Err(e) => Err(e),
+            },
+            Backend::Sqlite => match pool.begin().await.map_err(unavailable) {
+                Ok(mut tx) => match write(&mut tx, backend, &sent, not_before).await {
+                    Ok(f) => tx.commit().await.map_err(unavailable).map(|()| f),
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(e),
+            },
+        };
         for (ask, first) in asks.into_iter().zip(first) {
             let r = match &fresh {
                 Ok(f) => Ok(first && f.contains(ask.nonce.as_str())),
@@ -104,41 +133,64 @@ fn same_error(e: &DomainError) -> DomainError {
     }
 }
 
+/// The writer's own PostgreSQL connection, opened (out of the pool's count) when missing.
+async fn session<'c>(
+    pool: &AnyPool,
+    own: &'c mut Option<AnyConnection>,
+) -> Res<&'c mut AnyConnection> {
+    if own.is_none() {
+        let mut conn = pool.acquire().await.map_err(unavailable)?.detach();
+        sqlx::query("SET synchronous_commit = off")
+            .execute(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        *own = Some(conn);
+    }
+    own.as_mut()
+        .ok_or_else(|| DomainError::Internal("no nonce connection".into()))
+}
+
 /// One statement for the whole batch; returns the nonces it recorded (new, or seen only
 /// before the window).
 async fn write(
-    pool: &AnyPool,
+    conn: &mut AnyConnection,
     backend: Backend,
     asks: &[&Ask],
     not_before: i64,
 ) -> Res<HashSet<String>> {
-    let last = match backend {
-        Backend::Postgres => format!("${}", asks.len() * 2 + 1),
-        Backend::Sqlite => "?".into(),
-    };
-    let sql = format!(
-        "INSERT INTO nonces (nonce, seen_at) VALUES {}
-         ON CONFLICT (nonce) DO UPDATE SET seen_at = excluded.seen_at WHERE nonces.seen_at < {last}
-         RETURNING nonce",
-        values_placeholders(backend, asks.len(), 2)
-    );
-    let mut tx = pool.begin().await.map_err(unavailable)?;
-    if backend == Backend::Postgres {
-        sqlx::query("SET LOCAL synchronous_commit = off")
-            .execute(&mut *tx)
+    let rows = match backend {
+        // One text of the whole batch (a JSON array of [nonce, seen_at]), so that the statement
+        // is the same whatever the batch's size and stays prepared on the connection.
+        Backend::Postgres => {
+            let batch: Vec<(&str, i64)> = asks.iter().map(|a| (a.nonce.as_str(), a.now)).collect();
+            let batch = serde_json::to_string(&batch)
+                .map_err(|e| DomainError::Internal(e.to_string()))?;
+            sqlx::query(
+                "INSERT INTO nonces (nonce, seen_at)
+                 SELECT e->>0, (e->>1)::bigint FROM json_array_elements($1::json) AS e
+                 ON CONFLICT (nonce) DO UPDATE SET seen_at = excluded.seen_at WHERE nonces.seen_at < $2
+                 RETURNING nonce",
+            )
+            .bind(batch)
+            .bind(not_before)
+            .fetch_all(&mut *conn)
             .await
-            .map_err(unavailable)?;
+        }
+        Backend::Sqlite => {
+            let sql = format!(
+                "INSERT INTO nonces (nonce, seen_at) VALUES {}
+                 ON CONFLICT (nonce) DO UPDATE SET seen_at = excluded.seen_at WHERE nonces.seen_at < ?
+                 RETURNING nonce",
+                values_placeholders(backend, asks.len(), 2)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for a in asks {
+                q = q.bind(a.nonce.as_str()).bind(a.now);
+            }
+            q.bind(not_before).fetch_all(&mut *conn).await
+        }
     }
-    let mut q = sqlx::query(AssertSqlSafe(sql));
-    for a in asks {
-        q = q.bind(a.nonce.as_str()).bind(a.now);
-    }
-    let rows = q
-        .bind(not_before)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(unavailable)?;
-    tx.commit().await.map_err(unavailable)?;
+    .map_err(unavailable)?;
     rows.iter()
         .map(|r| r.try_get::<String, _>(0).map_err(unavailable))
         .collect()
