@@ -9,8 +9,7 @@ use super::{Backend, MAX_ROWS_PER_INSERT, Res, Store, values_placeholders};
 use crate::unavailable;
 use ack_domain::task::{Control, Event, Outcome, ROLLBACK_STAGE, Stage, TaskState, UpgradeStatus};
 use ack_domain::{DomainError, TaskId};
-use sqlx::AssertSqlSafe;
-use sqlx::{Any, Transaction};
+use sqlx::{Any, AssertSqlSafe, Transaction};
 use std::collections::HashMap;
 
 /// A completed stage: its index, the task's stages so far (this one last), the events it
