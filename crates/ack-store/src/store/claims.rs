@@ -2,7 +2,7 @@
 //! reads what others may change meanwhile (state and pending control).
 
 use super::tasks::state_and_control;
-use super::{Backend, Res, Store};
+use super::{Backend, Res, Store, values_placeholders};
 use crate::{rows, unavailable};
 use ack_domain::TaskId;
 use ack_domain::task::{Control, Task, TaskAddon, TaskState};
@@ -71,12 +71,9 @@ impl Store {
         if tasks.is_empty() {
             return Ok(tasks);
         }
-        let list = (1..=tasks.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
         let sql = format!(
-            "SELECT * FROM task_addons WHERE task_id IN ({list}) ORDER BY task_id, position"
+            "SELECT * FROM task_addons WHERE task_id IN {} ORDER BY task_id, position",
+            values_placeholders(self.backend, 1, tasks.len())
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for t in &tasks {

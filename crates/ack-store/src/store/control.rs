@@ -3,7 +3,6 @@
 
 use super::events::{Logged, log_task};
 use super::finish::{FinishGuard, finish_in};
-use super::sets::Deferred;
 use super::tasks::{append_events, load_head, set_live_status};
 use super::{Res, Store};
 use crate::unavailable;
@@ -194,20 +193,16 @@ impl Store {
                             .map_err(unavailable)?;
                     let stages: Vec<ack_domain::task::Stage> =
                         serde_json::from_str(&stages).unwrap_or_default();
-                    let mut d = Deferred::default();
                     changed = finish_in(
                         &mut tx,
                         id,
-                        Some(head),
+                        head,
                         FinishGuard::Paused,
                         &Outcome::Canceled("canceled while paused".into()),
                         &stages,
-                        &[],
                         now,
-                        &mut d,
                     )
                     .await?;
-                    d.flush(&mut tx, self.backend).await?;
                     ControlEffect::Done
                 }
             }

@@ -2,9 +2,10 @@
 //! mean for their add-ons, status rows and clusters in one statement per kind of change. One
 //! task's end (a cancel while paused) goes the same way, as a set of one.
 
+use super::events::Logged;
 use super::sets::Deferred;
 use super::tasks::{TaskHead, json};
-use super::{Backend, MAX_ROWS_PER_INSERT, Res, values_placeholders};
+use super::{Backend, MAX_ROWS_PER_INSERT, Res, each_chunk, values_placeholders};
 use crate::unavailable;
 use ack_domain::TaskId;
 use ack_domain::task::{Event, Operation as Op, Outcome, Stage};
@@ -84,28 +85,6 @@ fn instance(op: Op, outcome: &Outcome) -> Instance {
         _ if broken => Instance::State("unhealthy"),
         _ => Instance::State("active"),
     }
-}
-
-type AnyQuery = sqlx::query::Query<'static, Any, sqlx::any::AnyArguments>;
-
-/// Binds rows of values into `sql`'s `{}` (the `VALUES` list) and runs it, in chunks.
-async fn each_chunk<T>(
-    tx: &mut Transaction<'_, Any>,
-    backend: Backend,
-    sql: &str,
-    cols: usize,
-    rows: &[T],
-    bind: impl Fn(AnyQuery, &T) -> AnyQuery,
-) -> Res<()> {
-    for chunk in rows.chunks(MAX_ROWS_PER_INSERT) {
-        let text = sql.replace("{}", &values_placeholders(backend, chunk.len(), cols));
-        let mut q = sqlx::query(AssertSqlSafe(text));
-        for r in chunk {
-            q = bind(q, r);
-        }
-        q.execute(&mut **tx).await.map_err(unavailable)?;
-    }
-    Ok(())
 }
 
 /// Applies the ends of `ends` (tasks that ended in this transaction) to their add-ons, status
@@ -222,18 +201,15 @@ fn log_end(e: &End<'_>, d: &mut Deferred) {
     let (id, ms) = (e.id.as_str(), e.now * 1000);
     d.events(e.id, e.events);
     let state = e.outcome.task_state();
-    d.log(id, kind, state.as_str(), !success, reason, text.clone(), ms);
+    let mut logged = Logged::new(kind, state.as_str(), reason, &text);
+    if !success {
+        logged = logged.warning();
+    }
+    d.log(id, logged, ms);
     if e.head.task_type == "cluster_delete" && success {
-        let what = "the cluster was deleted".to_string();
-        d.log(
-            id,
-            "cluster.deleted",
-            "deleted",
-            false,
-            "ClusterDeleted",
-            what,
-            ms,
-        );
+        let what = "the cluster was deleted";
+        let logged = Logged::new("cluster.deleted", "deleted", "ClusterDeleted", what);
+        d.log(id, logged, ms);
     }
     let mut end = Event::new("Finish", reason, text, e.now);
     if !success {

@@ -3,11 +3,11 @@
 use super::batch::{Write, Written};
 use super::ends::{End, apply_ends, ended_in};
 use super::sets::Deferred;
-use super::tasks::{TaskHead, load_head};
+use super::tasks::TaskHead;
 use super::{Backend, Res, Store};
 use ack_domain::task::{Event, Outcome, Stage, Task};
 use ack_domain::{DomainError, TaskId};
-use sqlx::{Any, AnyConnection, Transaction};
+use sqlx::{Any, Transaction};
 
 /// Who may finish a task: the runner holding its lease, or a cancel of a paused task.
 pub enum FinishGuard<'a> {
@@ -58,20 +58,17 @@ impl Store {
     }
 }
 
-/// The guarded end of a task and everything it means, inside the caller's transaction: the
-/// task's cluster when it ended here, `None` when it had ended already. `events` (the last
-/// stage's own) are recorded before the end's, and only when it ended here.
-#[allow(clippy::too_many_arguments)]
+/// The guarded end of one task (a cancel while it is paused) and everything it means, inside
+/// the caller's transaction, as a batch's ends go: the task's cluster when it ended here, `None`
+/// when it had ended already.
 pub(crate) async fn finish_in(
     tx: &mut Transaction<'_, Any>,
     id: &TaskId,
-    head: Option<TaskHead>,
+    head: TaskHead,
     guard: FinishGuard<'_>,
     outcome: &Outcome,
     stages: &[Stage],
-    events: &[Event],
     now: i64,
-    d: &mut Deferred,
 ) -> Res<Option<String>> {
     let backend = Backend::of(tx);
     let owner = match guard {
@@ -82,20 +79,15 @@ pub(crate) async fn finish_in(
     if ended.is_empty() {
         return Ok(None);
     }
-    let head = match head {
-        Some(h) => h,
-        None => {
-            let conn: &mut AnyConnection = tx;
-            load_head(conn, id).await?
-        }
-    };
     let end = End {
         id,
         head: &head,
         outcome,
-        events,
+        events: &[],
         now,
     };
-    apply_ends(tx, backend, std::slice::from_ref(&end), d).await?;
+    let mut d = Deferred::default();
+    apply_ends(tx, backend, std::slice::from_ref(&end), &mut d).await?;
+    d.flush(tx, backend).await?;
     Ok(Some(head.cluster_id))
 }

@@ -591,6 +591,28 @@ pub(crate) fn values_placeholders(backend: Backend, rows: usize, cols: usize) ->
         .join(", ")
 }
 
+pub(crate) type AnyQuery = sqlx::query::Query<'static, Any, sqlx::any::AnyArguments>;
+
+/// Binds rows of values into `sql`'s `{}` (the `VALUES` list) and runs it, in chunks.
+pub(crate) async fn each_chunk<T>(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    sql: &str,
+    cols: usize,
+    rows: &[T],
+    bind: impl Fn(AnyQuery, &T) -> AnyQuery,
+) -> Res<()> {
+    for chunk in rows.chunks(MAX_ROWS_PER_INSERT) {
+        let text = sql.replace("{}", &values_placeholders(backend, chunk.len(), cols));
+        let mut q = sqlx::query(AssertSqlSafe(text));
+        for r in chunk {
+            q = bind(q, r);
+        }
+        q.execute(&mut **tx).await.map_err(unavailable)?;
+    }
+    Ok(())
+}
+
 /// Both back ends take this many rows of up to 15 values in one statement (SQLite allows 32766
 /// bound values, PostgreSQL 65535).
 pub(crate) const MAX_ROWS_PER_INSERT: usize = 2000;

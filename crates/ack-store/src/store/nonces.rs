@@ -6,7 +6,8 @@
 //! at once, and no timer adds latency when calls are few).
 //!
 //! The batch commits with `synchronous_commit = off` (the writer's own session, so a batch is
-//! one statement and one round trip): PostgreSQL answers before its WAL reaches the disk. A crash of the database server itself may forget the nonces of its last moment
+//! one statement and one round trip): PostgreSQL answers before its WAL reaches the disk. A
+//! crash of the database server itself may forget the nonces of its last moment
 //! (about 0.6 s, three WAL-writer rounds) and so accept a replay of those calls; nothing else
 //! is written this way, and a crash of a replica loses nothing.
 

@@ -4,6 +4,7 @@
 //! either back end a statement costs far more than the rows it carries, and a batch holds
 //! hundreds of tasks' writes.
 
+use super::events::Logged;
 use super::{Backend, Res, values_placeholders};
 use crate::unavailable;
 use ack_domain::TaskId;
@@ -17,10 +18,10 @@ const ROWS: usize = 1000;
 /// One line of the event log about a task (account, cluster and add-on are read from its rows).
 struct TaskLog {
     task: String,
-    kind: &'static str,
+    kind: String,
     state: String,
-    level: &'static str,
-    reason: &'static str,
+    level: String,
+    reason: String,
     message: String,
     time_ms: i64,
 }
@@ -39,25 +40,15 @@ impl Deferred {
             .extend(events.iter().map(|e| (id.to_string(), e.clone())));
     }
 
-    /// A line of the event log about the task.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn log(
-        &mut self,
-        id: &str,
-        kind: &'static str,
-        state: &str,
-        warning: bool,
-        reason: &'static str,
-        message: String,
-        time_ms: i64,
-    ) {
+    /// A line of the event log about the task, as `log_task` writes one.
+    pub(crate) fn log(&mut self, id: &str, e: Logged<'_>, time_ms: i64) {
         self.logs.push(TaskLog {
             task: id.to_string(),
-            kind,
-            state: state.to_string(),
-            level: if warning { "Warning" } else { "Normal" },
-            reason,
-            message,
+            kind: e.kind.to_string(),
+            state: e.state.to_string(),
+            level: e.level.to_string(),
+            reason: e.reason.to_string(),
+            message: e.message.to_string(),
             time_ms,
         });
     }
@@ -144,10 +135,10 @@ async fn log(
         q = q
             .bind(i64::try_from(o).unwrap_or(i64::MAX))
             .bind(r.task.as_str())
-            .bind(r.kind)
+            .bind(r.kind.as_str())
             .bind(r.state.as_str())
-            .bind(r.level)
-            .bind(r.reason)
+            .bind(r.level.as_str())
+            .bind(r.reason.as_str())
             .bind(r.message.as_str())
             .bind(r.time_ms);
     }

@@ -77,15 +77,8 @@ pub(crate) async fn stages_in(
         };
         d.events(&s.id, &s.events);
         let what = format!("stage {} succeeded", s.name);
-        d.log(
-            s.id.as_str(),
-            "task.stage",
-            state,
-            false,
-            "StageSucceeded",
-            what,
-            s.now * 1000,
-        );
+        let logged = Logged::new("task.stage", state, "StageSucceeded", &what);
+        d.log(s.id.as_str(), logged, s.now * 1000);
         out.push(Some(state_and_control(state, control)?));
     }
     Ok(out)

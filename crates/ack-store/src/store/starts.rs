@@ -2,6 +2,7 @@
 //! instances and upgrade status, the cluster it creates or deletes), in a batch's transaction.
 
 use super::batch::Write;
+use super::events::Logged;
 use super::sets::Deferred;
 use super::tasks::json;
 use super::{Res, Store, fetch_cluster, insert_clusters};
@@ -118,26 +119,12 @@ pub(crate) async fn start_task_in(
     d.events(&task.id, &task.events);
     let ms = task.created_at * 1000;
     let created = format!("{} created", task.task_type);
-    d.log(
-        task.id.as_str(),
-        "task.created",
-        "running",
-        false,
-        "Created",
-        created,
-        ms,
-    );
+    let logged = Logged::new("task.created", "running", "Created", &created);
+    d.log(task.id.as_str(), logged, ms);
     if creates_cluster {
-        let what = "the cluster was created".to_string();
-        d.log(
-            task.id.as_str(),
-            "cluster.created",
-            "initial",
-            false,
-            "ClusterCreated",
-            what,
-            ms,
-        );
+        let what = "the cluster was created";
+        let logged = Logged::new("cluster.created", "initial", "ClusterCreated", what);
+        d.log(task.id.as_str(), logged, ms);
     }
     Ok(())
 }

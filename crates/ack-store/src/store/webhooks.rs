@@ -116,8 +116,8 @@ pub(crate) async fn enqueue_all(
     }
     let backend = Backend::of(tx);
     let sql = format!(
-        "SELECT webhook_id, account, events FROM webhooks WHERE account IN ({})",
-        list_placeholders(backend, accounts.len())
+        "SELECT webhook_id, account, events FROM webhooks WHERE account IN {}",
+        super::values_placeholders(backend, 1, accounts.len())
     );
     let mut q = sqlx::query(AssertSqlSafe(sql));
     for a in &accounts {
@@ -147,35 +147,22 @@ pub(crate) async fn enqueue_all(
                 .map(move |(id, _, _)| (id.as_str(), e))
         })
         .collect();
-    for chunk in due.chunks(super::MAX_ROWS_PER_INSERT) {
-        let sql = format!(
-            "WITH v (w, e, t, ms) AS (VALUES {})
-             INSERT INTO webhook_deliveries (webhook_id, event_id, type, attempts, state, last_status, last_error, first_ms, next_attempt_ms)
-             SELECT v.w, v.e, v.t, 0, 'pending', 0, '', v.ms, v.ms FROM v",
-            super::values_placeholders(backend, chunk.len(), 4)
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for (id, e) in chunk {
-            q = q
-                .bind(*id)
+    super::each_chunk(
+        tx,
+        backend,
+        "WITH v (w, e, t, ms) AS (VALUES {})
+         INSERT INTO webhook_deliveries (webhook_id, event_id, type, attempts, state, last_status, last_error, first_ms, next_attempt_ms)
+         SELECT v.w, v.e, v.t, 0, 'pending', 0, '', v.ms, v.ms FROM v",
+        4,
+        &due,
+        |q, (id, e)| {
+            q.bind(id.to_string())
                 .bind(e.event_id)
-                .bind(e.kind.as_str())
-                .bind(e.time_ms);
-        }
-        q.execute(&mut **tx).await.map_err(unavailable)?;
-    }
-    Ok(())
-}
-
-/// `$1, $2, …` (PostgreSQL) or `?, ?, …` (SQLite).
-fn list_placeholders(backend: Backend, n: usize) -> String {
-    (1..=n)
-        .map(|i| match backend {
-            Backend::Postgres => format!("${i}"),
-            Backend::Sqlite => "?".into(),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+                .bind(e.kind.clone())
+                .bind(e.time_ms)
+        },
+    )
+    .await
 }
 
 impl Store {
