@@ -10,7 +10,7 @@ use ack_domain::lifecycle::{AddonChange, plan as plan_change};
 use ack_domain::task::{Operation, ROLLBACK_TASK_TYPE, Task, TaskAddon};
 use ack_domain::{AddonName, Catalog, Clock, ClusterId, DomainError, RolloutId, TaskId};
 use ack_engine::Signals;
-use ack_store::{ControlEffect, ControlRequest, MemberTask, Store};
+use ack_store::{ClusterAddons, ControlEffect, ControlRequest, MemberTask, Store};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -103,12 +103,7 @@ impl Driver {
                 return Ok(());
             }
             let r = &view.rollout;
-            for c in &step.start {
-                self.start(r, c, None).await?;
-            }
-            for (c, had) in &step.start_rollback {
-                self.start(r, c, Some(had)).await?;
-            }
+            self.start_all(r, &step.start, &step.start_rollback).await?;
             for t in &step.cancel {
                 self.cancel(&r.account, t).await;
             }
@@ -119,21 +114,78 @@ impl Driver {
         Ok(())
     }
 
-    /// Starts a member's upgrade, or (with the version it had) its return to that version. An
-    /// add-on busy with a task of its own waits for the next step; a cluster that cannot take the
-    /// change any more fails.
+    /// Starts a step's members at once: their clusters read in one statement, their starts
+    /// sharing the engine's group commit rather than taking a transaction each, the runners told
+    /// once. The first error is
+    /// returned after every start has had its go (each is guarded on its own).
+    async fn start_all(
+        &self,
+        r: &RolloutRecord,
+        forward: &[ClusterId],
+        back: &[(ClusterId, String)],
+    ) -> Result<(), DomainError> {
+        if forward.is_empty() && back.is_empty() {
+            return Ok(());
+        }
+        let r = Arc::new(r.clone());
+        let ids: Vec<ClusterId> = forward
+            .iter()
+            .chain(back.iter().map(|(c, _)| c))
+            .cloned()
+            .collect();
+        let mut read = self
+            .store
+            .clusters_addons(&r.account, &ids, Some(&r.addon))
+            .await?;
+        let mut starts = tokio::task::JoinSet::new();
+        let members = forward
+            .iter()
+            .map(|c| (c.clone(), None))
+            .chain(back.iter().map(|(c, had)| (c.clone(), Some(had.clone()))));
+        for (cluster, back_to) in members {
+            let (me, r) = (self.clone(), Arc::clone(&r));
+            let ca = read
+                .remove(&cluster)
+                .ok_or_else(|| DomainError::ClusterNotFound(cluster.to_string()));
+            starts.spawn(async move { me.start(&r, &cluster, ca, back_to.as_ref()).await });
+        }
+        let (mut started, mut first_error) = (false, None);
+        while let Some(done) = starts.join_next().await {
+            match done {
+                Ok(Ok(s)) => started |= s,
+                Ok(Err(e)) => {
+                    first_error.get_or_insert(e);
+                }
+                Err(e) => {
+                    first_error.get_or_insert(DomainError::Internal(format!(
+                        "a member's start stopped: {e}"
+                    )));
+                }
+            }
+        }
+        if started {
+            self.signals.wake();
+            self.store.notify_tasks().await;
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Starts a member's upgrade, or (with the version it had) its return to that version; true
+    /// when a task started. An add-on busy with a task of its own waits for the next step; a
+    /// cluster that cannot take the change any more fails.
     async fn start(
         &self,
         r: &RolloutRecord,
         cluster: &ClusterId,
+        ca: Result<ClusterAddons, DomainError>,
         back_to: Option<&String>,
-    ) -> Result<(), DomainError> {
+    ) -> Result<bool, DomainError> {
         let refused =
             |e: &DomainError| !matches!(e, DomainError::Unavailable(_) | DomainError::Internal(_));
-        let ca = match self.store.cluster_addons(&r.account, cluster).await {
+        let ca = match ca {
             Ok(ca) => ca,
             Err(e) if refused(&e) && back_to.is_none() => {
-                return self.store.fail_member(&r.id, cluster, &e.to_string()).await;
+                return self.fail(r, cluster, &e).await;
             }
             Err(e) => return Err(e),
         };
@@ -142,7 +194,7 @@ impl Driver {
             .iter()
             .any(|s| s.component.as_str() == r.addon && s.status.in_flight())
         {
-            return Ok(());
+            return Ok(false);
         }
         let (task_type, addons, kind) = match back_to {
             None => {
@@ -181,12 +233,10 @@ impl Driver {
         };
         let addons = match addons {
             Ok(a) => a,
-            Err(e) if back_to.is_none() => {
-                return self.store.fail_member(&r.id, cluster, &e.to_string()).await;
-            }
+            Err(e) if back_to.is_none() => return self.fail(r, cluster, &e).await,
             Err(e) => {
                 tracing::warn!(rollout = %r.id, %cluster, error = %e, "cannot return the cluster to its version");
-                return Ok(());
+                return Ok(false);
             }
         };
         let task = Task::new(&r.account, cluster, task_type, self.clock.now(), addons);
@@ -195,17 +245,23 @@ impl Driver {
             .start_member_task(&r.id, &self.owner, &task, kind)
             .await
         {
-            Ok(true) => {
-                self.signals.wake();
-                self.store.notify_tasks().await;
-                Ok(())
-            }
-            Ok(false) | Err(DomainError::AddonBusy { .. }) => Ok(()),
-            Err(e) if refused(&e) && back_to.is_none() => {
-                self.store.fail_member(&r.id, cluster, &e.to_string()).await
-            }
+            Ok(started) => Ok(started),
+            Err(DomainError::AddonBusy { .. }) => Ok(false),
+            Err(e) if refused(&e) && back_to.is_none() => self.fail(r, cluster, &e).await,
             Err(e) => Err(e),
         }
+    }
+
+    async fn fail(
+        &self,
+        r: &RolloutRecord,
+        cluster: &ClusterId,
+        e: &DomainError,
+    ) -> Result<bool, DomainError> {
+        self.store
+            .fail_member(&r.id, cluster, &e.to_string())
+            .await
+            .map(|()| false)
     }
 
     /// Cancels a member's running task as CancelTask would (its rollback included).

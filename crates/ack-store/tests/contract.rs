@@ -77,6 +77,28 @@ fn change(name: &str, op: Operation, from: &str, to: &str, config: Option<&str>)
 async fn read(store: &Store, id: &ClusterId) -> ack_store::ClusterAddons {
     let ca = store.cluster_addons("acct", id).await.unwrap();
     let expected = format!("{:?}", ca.snapshot());
+    // Read among others at once, it is the same; a missing cluster and another account's are
+    // left out.
+    let gone = ClusterId::parse("c-never-was").unwrap();
+    let many = store
+        .clusters_addons("acct", &[gone.clone(), id.clone()], None)
+        .await
+        .unwrap();
+    assert_eq!(many.len(), 1);
+    assert_eq!(format!("{:?}", many[id]), format!("{ca:?}"));
+    let theirs = store.clusters_addons("other", std::slice::from_ref(id), None);
+    assert!(theirs.await.unwrap().is_empty());
+    // With one add-on named, its rows alone.
+    if let Some(name) = ca.instances.first().map(|i| i.name.to_string()) {
+        let one = store
+            .clusters_addons("acct", std::slice::from_ref(id), Some(&name))
+            .await
+            .unwrap();
+        let mut only = ca.clone();
+        only.instances.retain(|i| i.name.as_str() == name);
+        only.statuses.retain(|s| s.component.as_str() == name);
+        assert_eq!(format!("{:?}", one[id]), format!("{only:?}"));
+    }
     for _ in 0..2 {
         let seen = store
             .with_addons("acct", id, None, |s| format!("{s:?}"))

@@ -9,12 +9,13 @@
 //! refused) rolls the shared transaction back, and then every write of that batch is retried in
 //! a transaction of its own, so that only the failing one fails.
 
+use super::drive::MemberTask;
 use super::stages::StageWrite;
 use super::tasks::TaskHead;
 use super::{Backend, Res, Store};
 use ack_domain::cluster::Cluster;
 use ack_domain::task::{Control, Event, Outcome, Stage, Task, TaskState};
-use ack_domain::{DomainError, TaskId};
+use ack_domain::{DomainError, RolloutId, TaskId};
 use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -34,6 +35,8 @@ pub(crate) enum Write {
         task: Box<Task>,
         creates: Option<Box<Cluster>>,
         deletes: bool,
+        /// A rollout member's start: it goes only while its guard holds.
+        member: Option<Box<MemberGuard>>,
     },
     Stage(StageWrite),
     Finish {
@@ -58,10 +61,20 @@ impl Write {
     }
 }
 
+/// What a rollout member's start needs to hold: the driver's lease on the rollout, and the
+/// member still due (pending, or moved and not yet returned).
+pub(crate) struct MemberGuard {
+    pub rollout: RolloutId,
+    pub owner: String,
+    pub kind: MemberTask,
+}
+
 /// What a write did, once committed.
 #[derive(Debug)]
 pub(crate) enum Written {
     Started,
+    /// A member's start whose guard no longer held: nothing was written.
+    NotDue,
     /// The task's state and pending control after the stage; `None`: it moved on without us.
     Stage(Option<(TaskState, Control)>),
     /// Whether the task ended here (false: it had ended already).

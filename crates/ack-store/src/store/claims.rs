@@ -87,6 +87,7 @@ impl Store {
         for t in &mut tasks {
             t.addons = addons.remove(t.id.as_str()).unwrap_or_default();
         }
+        self.prefetch_statuses(&tasks).await;
         Ok(tasks)
     }
 

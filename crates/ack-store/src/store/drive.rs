@@ -1,10 +1,9 @@
 //! What the rollout driver reads and writes: leases on live rollouts, the members whose tasks
 //! ended, the view one step decides on, and the step itself, every write guarded by the lease.
 
+use super::batch::{MemberGuard, Write, Written};
 use super::events::{Logged, log_rollout};
 use super::rollout_rows::{counts_of, rollout_row, wave_row};
-use super::sets::Deferred;
-use super::starts::{TaskStart, start_task_in};
 use super::{Backend, Res, Store};
 use crate::unavailable;
 use ack_domain::fleet::{Step, View, WaveRecord};
@@ -342,7 +341,8 @@ impl Store {
 
     /// Starts a member's task and records it in one transaction, if this driver holds the lease
     /// and the member is still due (pending, or moved and not yet returned): false otherwise.
-    /// A refusal of the task itself (the add-on busy, the cluster gone) is returned as is.
+    /// A refusal of the task itself (the add-on busy, the cluster gone) is returned as is. It
+    /// goes through the engine's group commit, so the starts a step makes at once share one.
     pub async fn start_member_task(
         &self,
         id: &RolloutId,
@@ -350,43 +350,19 @@ impl Store {
         task: &Task,
         kind: MemberTask,
     ) -> Res<bool> {
-        let (_turn, mut tx) = self.write_tx().await?;
-        let held: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM rollouts WHERE rollout_id = $1 AND lease_owner = $2 AND live = 1",
-        )
-        .bind(id.as_str())
-        .bind(owner)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(unavailable)?;
-        if held.is_none() {
-            return Ok(false);
-        }
-        let sql = match kind {
-            MemberTask::Forward => {
-                "UPDATE rollout_clusters SET state = 'running', task_id = $1 WHERE rollout_id = $2 AND cluster_id = $3 AND state = 'pending'"
-            }
-            MemberTask::Rollback => {
-                "UPDATE rollout_clusters SET rollback_task_id = $1 WHERE rollout_id = $2 AND cluster_id = $3
-                 AND state = 'success' AND rollback_task_id = ''"
-            }
-        };
-        let r = sqlx::query(sql)
-            .bind(task.id.as_str())
-            .bind(id.as_str())
-            .bind(task.cluster_id.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(unavailable)?;
-        if r.rows_affected() == 0 {
-            return Ok(false);
-        }
-        let mut d = Deferred::default();
-        start_task_in(&mut tx, self.backend, task, TaskStart::Addons, &mut d).await?;
-        d.flush(&mut tx, self.backend).await?;
-        self.commit_changed(tx, &[task.cluster_id.as_str()])
-            .await
-            .map(|()| true)
+        let written = self
+            .submit(Write::Start {
+                task: Box::new(task.clone()),
+                creates: None,
+                deletes: false,
+                member: Some(Box::new(MemberGuard {
+                    rollout: id.clone(),
+                    owner: owner.to_string(),
+                    kind,
+                })),
+            })
+            .await?;
+        Ok(matches!(written, Written::Started))
     }
 
     /// Ends a member that cannot start (its cluster or add-on went away) as failed.

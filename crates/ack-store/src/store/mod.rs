@@ -5,6 +5,7 @@
 mod batch;
 mod changes;
 mod claims;
+mod cluster_reads;
 pub mod control;
 pub mod drive;
 mod ends;
@@ -14,6 +15,7 @@ pub mod finish;
 pub mod fleet;
 pub mod metrics;
 mod nonces;
+mod plain_starts;
 mod pool;
 pub mod raw_commits;
 mod rollout_rows;
@@ -30,7 +32,7 @@ mod warm;
 pub mod webhooks;
 
 use crate::cache::{Lookup, StatusCache};
-use crate::{ClusterAddons, ClusterFilter, StoredKey, migrate, rows, unavailable};
+use crate::{ClusterFilter, StoredKey, migrate, rows, unavailable};
 use ack_domain::cluster::Cluster;
 use ack_domain::instance::AddonInstance;
 use ack_domain::task::AddonTaskStatus;
@@ -285,46 +287,6 @@ impl Store {
     pub async fn cluster(&self, account: &str, id: &ClusterId) -> Res<Cluster> {
         let mut conn = self.pool.acquire().await.map_err(unavailable)?;
         fetch_cluster(&mut conn, account, id).await
-    }
-
-    /// The cluster with its instances and latest add-on tasks, in one statement: the hot path of
-    /// every status call, where each round trip to the database costs more than the query (the
-    /// add-on rows come back as JSON arrays, which both back ends can build).
-    pub async fn cluster_addons(&self, account: &str, id: &ClusterId) -> Res<ClusterAddons> {
-        let sql = match self.backend {
-            Backend::Sqlite => {
-                "SELECT c.*,
-                   (SELECT json_group_array(json_array(name, version, config, state, created_at, updated_at))
-                      FROM addon_instances WHERE cluster_id = $1) AS instances_json,
-                   (SELECT json_group_array(json_array(component, task_id, status, created_at, finished_at, is_canceled, message))
-                      FROM addon_status WHERE cluster_id = $1) AS statuses_json
-                 FROM clusters c WHERE c.cluster_id = $1 AND c.account = $2"
-            }
-            Backend::Postgres => {
-                "SELECT c.*,
-                   COALESCE((SELECT json_agg(json_build_array(name, version, config, state, created_at, updated_at))
-                      FROM addon_instances WHERE cluster_id = $1)::text, '[]') AS instances_json,
-                   COALESCE((SELECT json_agg(json_build_array(component, task_id, status, created_at, finished_at, is_canceled, message))
-                      FROM addon_status WHERE cluster_id = $1)::text, '[]') AS statuses_json
-                 FROM clusters c WHERE c.cluster_id = $1 AND c.account = $2"
-            }
-        };
-        let row = sqlx::query(sql)
-            .bind(id.as_str())
-            .bind(account)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(unavailable)?;
-        let Some(row) = row else {
-            return Err(DomainError::ClusterNotFound(id.to_string()));
-        };
-        let cluster = rows::cluster(&row)?;
-        let (instances, statuses) = rows::addons_json(&row, &cluster.id)?;
-        Ok(ClusterAddons {
-            cluster,
-            instances,
-            statuses,
-        })
     }
 
     /// Renders a cluster's add-on snapshot with `f`: from the status cache when it holds the
@@ -593,6 +555,24 @@ pub(crate) fn values_placeholders(backend: Backend, rows: usize, cols: usize) ->
 
 pub(crate) type AnyQuery = sqlx::query::Query<'static, Any, sqlx::any::AnyArguments>;
 
+/// `sql` with its `{}` (the `VALUES` list) filled for each chunk of `rows`, bound.
+pub(crate) fn chunk_queries<T>(
+    backend: Backend,
+    sql: &str,
+    cols: usize,
+    rows: &[T],
+    bind: impl Fn(AnyQuery, &T) -> AnyQuery,
+) -> Vec<AnyQuery> {
+    rows.chunks(MAX_ROWS_PER_INSERT)
+        .map(|chunk| {
+            let text = sql.replace("{}", &values_placeholders(backend, chunk.len(), cols));
+            chunk
+                .iter()
+                .fold(sqlx::query(AssertSqlSafe(text)), &bind)
+        })
+        .collect()
+}
+
 /// Binds rows of values into `sql`'s `{}` (the `VALUES` list) and runs it, in chunks.
 pub(crate) async fn each_chunk<T>(
     tx: &mut Transaction<'_, Any>,
@@ -602,15 +582,26 @@ pub(crate) async fn each_chunk<T>(
     rows: &[T],
     bind: impl Fn(AnyQuery, &T) -> AnyQuery,
 ) -> Res<()> {
-    for chunk in rows.chunks(MAX_ROWS_PER_INSERT) {
-        let text = sql.replace("{}", &values_placeholders(backend, chunk.len(), cols));
-        let mut q = sqlx::query(AssertSqlSafe(text));
-        for r in chunk {
-            q = bind(q, r);
-        }
+    for q in chunk_queries(backend, sql, cols, rows, bind) {
         q.execute(&mut **tx).await.map_err(unavailable)?;
     }
     Ok(())
+}
+
+/// As [`each_chunk`], for a statement that returns rows (a `SELECT` or `RETURNING`): all of them.
+pub(crate) async fn each_chunk_rows<T>(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    sql: &str,
+    cols: usize,
+    rows: &[T],
+    bind: impl Fn(AnyQuery, &T) -> AnyQuery,
+) -> Res<Vec<sqlx::any::AnyRow>> {
+    let mut out = Vec::new();
+    for q in chunk_queries(backend, sql, cols, rows, bind) {
+        out.extend(q.fetch_all(&mut **tx).await.map_err(unavailable)?);
+    }
+    Ok(out)
 }
 
 /// Both back ends take this many rows of up to 15 values in one statement (SQLite allows 32766

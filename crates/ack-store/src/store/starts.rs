@@ -36,6 +36,7 @@ impl Store {
             task: Box::new(task.clone()),
             creates,
             deletes,
+            member: None,
         })
         .await
         .map(|_| ())

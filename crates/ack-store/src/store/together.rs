@@ -4,6 +4,7 @@
 
 use super::batch::{Write, Written};
 use super::ends::{End, EndRow, apply_ends, ended_in};
+use super::plain_starts::{PlainStart, plain_starts_in};
 use super::sets::Deferred;
 use super::stages::{StageWrite, stages_in};
 use super::starts::{TaskStart, start_task_in};
@@ -67,7 +68,35 @@ impl Store {
         }
         apply_ends(&mut tx, self.backend, &ends, &mut d).await?;
 
-        // Starts one by one, in their order: each checks what the ones before it took.
+        // Plain starts (add-on changes on existing clusters) at once; then the others (a cluster
+        // created or deleted with its task) one by one, each checking what those before it took.
+        // Writes of one batch were ready at the same moment, so either order is one they could
+        // have committed in.
+        let mut plain: Vec<(usize, PlainStart<'_>)> = Vec::new();
+        for (k, w) in writes.iter().enumerate() {
+            if let Write::Start {
+                task,
+                creates: None,
+                deletes: false,
+                member,
+            } = w
+            {
+                let member = member.as_deref();
+                plain.push((k, PlainStart { task, member }));
+            }
+        }
+        let starts: Vec<PlainStart<'_>> = plain.iter().map(|(_, s)| *s).collect();
+        let started = plain_starts_in(&mut tx, self.backend, &starts, &mut d).await?;
+        for ((k, s), started) in plain.iter().zip(started) {
+            if started {
+                changed.push(s.task.cluster_id.as_str());
+            }
+            done[*k] = Some(if started {
+                Written::Started
+            } else {
+                Written::NotDue
+            });
+        }
         let mut stages: Vec<(usize, &StageWrite)> = Vec::new();
         for (k, w) in writes.iter().enumerate() {
             match w {
@@ -75,11 +104,11 @@ impl Store {
                     task,
                     creates,
                     deletes,
-                } => {
-                    let start = match (creates, deletes) {
-                        (Some(c), _) => TaskStart::CreateCluster(c),
-                        (None, true) => TaskStart::DeleteCluster,
-                        (None, false) => TaskStart::Addons,
+                    member: _,
+                } if creates.is_some() || *deletes => {
+                    let start = match creates {
+                        Some(c) => TaskStart::CreateCluster(c),
+                        None => TaskStart::DeleteCluster,
                     };
                     changed.push(task.cluster_id.as_str());
                     start_task_in(&mut tx, self.backend, task, start, &mut d).await?;
@@ -89,7 +118,7 @@ impl Store {
                     tasks.push(s.id.as_str());
                     stages.push((k, s));
                 }
-                Write::Finish { .. } => {}
+                Write::Start { .. } | Write::Finish { .. } => {}
             }
         }
 

@@ -78,28 +78,96 @@ pub async fn suite(store: &Store) {
     store.create_webhook(&hook).await.unwrap();
     let (txs_before, writes_before) = store.group_commits();
 
-    // Starts at the same moment, one of them a second change of a busy add-on: refused alone.
+    // Starts at the same moment (a batch writes them as one set), five of which cannot happen:
+    // a second change of a busy add-on, a cluster of another account's, a cluster that is not
+    // running, an install of an installed add-on, a change of one not installed. Each is refused
+    // alone, with its own error, and leaves nothing behind.
     let up = |id: &ClusterId, t: i64| {
         let change = super::change("metrics-server", Operation::Upgrade, "v1", "v2", None);
         Task::new("acct", id, "addon_upgrade", t, vec![change])
     };
+    let odd = |id: &str, op: Operation, name: &str| {
+        let id = ClusterId::parse(id).unwrap();
+        let change = super::change(name, op, "v1", "v2", None);
+        Task::new("acct", &id, "addon_change", 901, vec![change])
+    };
+    let mut other_account = super::cluster("gc-theirs", "other", "theirs", 1);
+    other_account.state = "running".into();
+    let initial = super::cluster("gc-initial", "acct", "initial", 1);
+    let mut spare = super::cluster("gc-spare", "acct", "spare", 1);
+    spare.state = "running".into();
+    let spare_ms = super::instance("gc-spare", "metrics-server", "v1");
+    let extra = vec![
+        (
+            other_account,
+            vec![super::instance("gc-theirs", "metrics-server", "v1")],
+        ),
+        (
+            initial,
+            vec![super::instance("gc-initial", "metrics-server", "v1")],
+        ),
+        (spare, vec![spare_ms]),
+    ];
+    store.import(&extra).await.unwrap();
     let tasks: Vec<Task> = ids.iter().map(|id| up(id, 900)).collect();
+    let refusals = [
+        (up(&ids[0], 901), "AddonBusy"),
+        (
+            odd("gc-theirs", Operation::Upgrade, "metrics-server"),
+            "ClusterNotFound",
+        ),
+        (
+            odd("gc-initial", Operation::Upgrade, "metrics-server"),
+            "ClusterState",
+        ),
+        (
+            odd("gc-spare", Operation::Install, "metrics-server"),
+            "AddonAlreadyInstalled",
+        ),
+        (
+            odd("gc-spare", Operation::Modify, "coredns"),
+            "AddonNotFound",
+        ),
+    ];
     let mut set = JoinSet::new();
-    for t in tasks.iter().cloned().chain([up(&ids[0], 901)]) {
+    let all = tasks
+        .iter()
+        .cloned()
+        .map(|t| (t, ""))
+        .chain(refusals.iter().cloned());
+    for (t, why) in all {
         let store = store.clone();
-        set.spawn(async move { store.start_task(&t, TaskStart::Addons).await });
+        set.spawn(async move {
+            (
+                t.id.clone(),
+                why,
+                store.start_task(&t, TaskStart::Addons).await,
+            )
+        });
     }
-    let mut refused = 0;
     while let Some(r) = set.join_next().await {
-        match r.unwrap() {
-            Ok(()) => {}
-            Err(DomainError::AddonBusy { .. }) => refused += 1,
+        let (id, why, r) = r.unwrap();
+        let got = match &r {
+            Ok(()) => "",
+            Err(DomainError::AddonBusy { .. }) => "AddonBusy",
+            Err(DomainError::ClusterNotFound(_)) => "ClusterNotFound",
+            Err(DomainError::ClusterState { .. }) => "ClusterState",
+            Err(DomainError::AddonAlreadyInstalled(_)) => "AddonAlreadyInstalled",
+            Err(DomainError::AddonNotFound { .. }) => "AddonNotFound",
             Err(e) => panic!("{e:?}"),
+        };
+        assert_eq!(got, why, "{id}: {r:?}");
+        if !why.is_empty() {
+            assert!(store.load_task(&id).await.is_err(), "{id} left no task");
         }
     }
-    assert_eq!(refused, 1, "only the busy one is refused");
     for t in &tasks {
         store.task("acct", &t.id).await.unwrap();
+    }
+    for id in ["gc-initial", "gc-spare"] {
+        let ca = super::read(store, &ClusterId::parse(id).unwrap()).await;
+        assert!(ca.statuses.is_empty(), "{id}: {:?}", ca.statuses);
+        assert_eq!(ca.instances.len(), 1, "{id}");
     }
 
     let claimed = store.claim("gc-r1", 900, 960, 1000).await.unwrap();
@@ -125,7 +193,7 @@ pub async fn suite(store: &Store) {
     }
     other.close().await;
     let (txs, writes) = store.group_commits();
-    assert_eq!(writes - writes_before, N as u64 + 1 + N as u64);
+    assert_eq!(writes - writes_before, (N + refusals.len() + N) as u64);
     assert!(
         txs - txs_before < writes - writes_before,
         "writes made at the same moment shared transactions ({} for {})",
