@@ -187,6 +187,47 @@ impl StatusCache {
         }
     }
 
+    /// A committed start of tasks on a cluster's add-ons: each named add-on's latest task is now
+    /// in flight since `created_at` (nothing else a status call shows changed). Kept in place when
+    /// the cluster is held with every one of them installed, forgotten otherwise (an install
+    /// changes what is installed). Either way a load that raced the start is refused.
+    pub(crate) fn started(&self, cluster: &str, addons: &[(&str, UpgradeStatus, i64)]) {
+        let empty = self.strings.intern("");
+        let mut s = self
+            .shard(self.shard_of(cluster))
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        s.removals += 1;
+        let Some(c) = s.map.get_mut(cluster) else {
+            return;
+        };
+        let r = self.strings.reader();
+        let at: Option<Vec<usize>> = addons
+            .iter()
+            .map(|(name, _, _)| {
+                let i = c
+                    .addons
+                    .binary_search_by(|a| r.get(a.name).cmp(name))
+                    .ok()?;
+                c.addons[i].version.is_some().then_some(i)
+            })
+            .collect();
+        drop(r);
+        let Some(at) = at else {
+            s.map.remove(cluster);
+            self.len.fetch_sub(1, Ordering::Relaxed);
+            return;
+        };
+        for (i, (_, status, created_at)) in at.into_iter().zip(addons) {
+            let a = &mut c.addons[i];
+            a.status = Some(*status);
+            a.is_canceled = false;
+            a.message = Some(empty);
+            a.created_at = *created_at;
+            a.finished_at = i64::MIN;
+        }
+    }
+
     /// Forgets every cluster: this replica may have missed other replicas' notices.
     pub(crate) fn clear(&self) {
         for shard in &self.shards {

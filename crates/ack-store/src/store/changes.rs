@@ -12,6 +12,7 @@
 
 use super::{Backend, Res, Store};
 use crate::unavailable;
+use ack_domain::task::{Operation, Task, UpgradeStatus};
 use sqlx::{Any, AssertSqlSafe, Transaction};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -31,6 +32,9 @@ const QUIET: Duration = Duration::from_secs(16);
 /// Whether this replica's cache may answer (always on SQLite, the only writer).
 pub(crate) struct CacheLink {
     shared: bool,
+    /// Heads this replica's notices, so that its listener passes over them: it forgot those
+    /// clusters and tasks itself when it committed (and may have kept a start's clusters since).
+    origin: String,
     connected: AtomicBool,
     started: Instant,
     /// Milliseconds after `started` when the listener last heard a notice.
@@ -41,6 +45,7 @@ impl CacheLink {
     pub(crate) fn new(backend: Backend) -> Self {
         Self {
             shared: backend == Backend::Postgres,
+            origin: uuid::Uuid::new_v4().simple().to_string(),
             connected: AtomicBool::new(false),
             started: Instant::now(),
             heard_ms: AtomicU64::new(0),
@@ -67,8 +72,8 @@ impl CacheLink {
     }
 }
 
-/// The comma-joined payloads that name `clusters`, each under the size limit.
-fn payloads<'a>(clusters: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+/// The payloads that name `clusters`, each `origin;` and comma-joined ids under the size limit.
+fn payloads<'a>(origin: &str, clusters: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for c in clusters {
         match out.last_mut() {
@@ -76,10 +81,16 @@ fn payloads<'a>(clusters: impl IntoIterator<Item = &'a str>) -> Vec<String> {
                 p.push(',');
                 p.push_str(c);
             }
-            _ => out.push(c.to_string()),
+            _ => out.push(format!("{origin};{c}")),
         }
     }
     out
+}
+
+/// A notice's sender and the ids it names (none for a heartbeat).
+fn parse_notice(payload: &str) -> (&str, impl Iterator<Item = &str>) {
+    let (origin, ids) = payload.split_once(';').unwrap_or(("", payload));
+    (origin, ids.split(',').filter(|c| !c.is_empty()))
 }
 
 impl Store {
@@ -95,11 +106,12 @@ impl Store {
         if self.backend != Backend::Postgres {
             return Ok(());
         }
-        let notices: Vec<(&str, String)> = payloads(clusters.iter().copied())
+        let origin = &self.cache_link.origin;
+        let notices: Vec<(&str, String)> = payloads(origin, clusters.iter().copied())
             .into_iter()
             .map(|p| (CHANNEL, p))
             .chain(
-                payloads(tasks.iter().copied())
+                payloads(origin, tasks.iter().copied())
                     .into_iter()
                     .map(|p| (TASKS_CHANNEL, p)),
             )
@@ -131,15 +143,53 @@ impl Store {
     /// shows of these tasks.
     pub(crate) async fn commit_touching(
         &self,
-        mut tx: Transaction<'static, Any>,
+        tx: Transaction<'static, Any>,
         clusters: &[&str],
         tasks: &[&str],
     ) -> Res<()> {
-        self.announce(&mut tx, clusters, tasks).await?;
+        self.commit_starting(tx, clusters, &[], tasks).await
+    }
+
+    /// The same, where `started` are tasks the transaction started on existing clusters: their
+    /// clusters are announced alike, but this replica keeps them, updated, once it committed.
+    pub(crate) async fn commit_starting(
+        &self,
+        mut tx: Transaction<'static, Any>,
+        clusters: &[&str],
+        started: &[&Task],
+        tasks: &[&str],
+    ) -> Res<()> {
+        let all: Vec<&str> = clusters
+            .iter()
+            .copied()
+            .chain(started.iter().map(|t| t.cluster_id.as_str()))
+            .collect();
+        self.announce(&mut tx, &all, tasks).await?;
         let committed = tx.commit().await.map_err(unavailable);
         // Forgotten even when the commit's answer was lost: it may have committed.
         for c in clusters {
             self.changed(c);
+        }
+        for t in started {
+            match (&self.status_cache, &committed) {
+                (Some(cache), Ok(()))
+                    if t.addons.iter().all(|a| a.operation != Operation::Install) =>
+                {
+                    let addons: Vec<(&str, UpgradeStatus, i64)> = t
+                        .addons
+                        .iter()
+                        .map(|a| {
+                            (
+                                a.component.as_str(),
+                                a.operation.in_flight_status(),
+                                t.created_at,
+                            )
+                        })
+                        .collect();
+                    cache.started(t.cluster_id.as_str(), &addons);
+                }
+                _ => self.changed(t.cluster_id.as_str()),
+            }
         }
         if let Some(cache) = &self.task_cache {
             for t in tasks {
@@ -200,8 +250,10 @@ impl Store {
                         tracing::info!("following status changes of every replica");
                         while let Ok(Some(n)) = l.try_recv().await {
                             link.heard();
-                            let ids = n.payload().split(',').filter(|c| !c.is_empty());
+                            let (origin, ids) = parse_notice(n.payload());
+                            let ours = origin == link.origin;
                             match (n.channel(), &self.status_cache, &self.task_cache) {
+                                (CHANNEL | TASKS_CHANNEL, _, _) if ours => {}
                                 (CHANNEL, Some(c), _) => ids.for_each(|id| c.remove(id)),
                                 (TASKS_CHANNEL, _, Some(c)) => ids.for_each(|id| c.remove(id)),
                                 (FAULTS_CHANNEL, _, _) => {
@@ -243,12 +295,20 @@ mod tests {
     fn payloads_join_ids_under_the_limit() {
         let id = "c".repeat(33);
         let ids: Vec<&str> = std::iter::repeat_n(id.as_str(), 500).collect();
-        let ps = payloads(ids.iter().copied());
+        let ps = payloads("me", ids.iter().copied());
         assert!(ps.len() > 1);
         assert!(ps.iter().all(|p| p.len() <= PAYLOAD));
-        let back: Vec<&str> = ps.iter().flat_map(|p| p.split(',')).collect();
+        let mut back: Vec<&str> = Vec::new();
+        for p in &ps {
+            let (origin, named) = parse_notice(p);
+            assert_eq!(origin, "me");
+            back.extend(named);
+        }
         assert_eq!(back, ids);
-        assert!(payloads([]).is_empty());
+        assert!(payloads("me", []).is_empty());
+        // A heartbeat names nobody and nothing.
+        let (origin, mut named) = parse_notice("");
+        assert_eq!((origin, named.next()), ("", None));
     }
 
     #[test]

@@ -566,9 +566,7 @@ pub(crate) fn chunk_queries<T>(
     rows.chunks(MAX_ROWS_PER_INSERT)
         .map(|chunk| {
             let text = sql.replace("{}", &values_placeholders(backend, chunk.len(), cols));
-            chunk
-                .iter()
-                .fold(sqlx::query(AssertSqlSafe(text)), &bind)
+            chunk.iter().fold(sqlx::query(AssertSqlSafe(text)), &bind)
         })
         .collect()
 }

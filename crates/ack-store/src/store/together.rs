@@ -87,9 +87,10 @@ impl Store {
         }
         let starts: Vec<PlainStart<'_>> = plain.iter().map(|(_, s)| *s).collect();
         let started = plain_starts_in(&mut tx, self.backend, &starts, &mut d).await?;
+        let mut kept = Vec::new();
         for ((k, s), started) in plain.iter().zip(started) {
             if started {
-                changed.push(s.task.cluster_id.as_str());
+                kept.push(s.task);
             }
             done[*k] = Some(if started {
                 Written::Started
@@ -128,7 +129,7 @@ impl Store {
             done[*k] = Some(Written::Stage(s));
         }
         d.flush(&mut tx, self.backend).await?;
-        self.commit_touching(tx, &changed, &tasks).await?;
+        self.commit_starting(tx, &changed, &kept, &tasks).await?;
         done.into_iter()
             .map(|w| {
                 w.ok_or_else(|| DomainError::Internal("a batched write went unanswered".into()))
