@@ -216,6 +216,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         clock,
         signals,
         metrics: Default::default(),
+        task_views: Default::default(),
         throttle: Arc::new(ack_server::throttle::Throttle::new(args.rate_limit)),
         stream: ack_events::StreamConfig {
             keep_alive: args.stream_keep_alive,

@@ -13,6 +13,7 @@ mod respond;
 mod routes;
 mod state;
 pub mod throttle;
+pub mod views;
 
 pub use ack_domain::Clock;
 pub use auth::{DEFAULT_ACCOUNT, KeyRing};

@@ -22,12 +22,17 @@ impl Reply {
     }
 
     pub fn json<T: serde::Serialize>(value: &T) -> Result<Self, ApiError> {
-        // Most answers are under a kilobyte: one allocation instead of a run of regrowths.
-        let mut out = Vec::with_capacity(1024);
-        serde_json::to_writer(&mut out, value)
-            .map(|()| Reply::Bytes(out))
-            .map_err(|e| ApiError::from(ack_domain::DomainError::Internal(e.to_string())))
+        json_bytes(value).map(Reply::Bytes)
     }
+}
+
+/// `value` as a JSON body.
+pub fn json_bytes<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, ApiError> {
+    // Most answers are under a kilobyte: one allocation instead of a run of regrowths.
+    let mut out = Vec::with_capacity(1024);
+    serde_json::to_writer(&mut out, value)
+        .map(|()| out)
+        .map_err(|e| ApiError::from(ack_domain::DomainError::Internal(e.to_string())))
 }
 
 fn with_headers(

@@ -30,4 +30,6 @@ pub struct AppState {
     pub throttle: Arc<crate::throttle::Throttle>,
     /// Request counters and latencies for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// DescribeTaskInfo's answers as rendered, per version of a task.
+    pub task_views: Arc<crate::views::TaskViews>,
 }

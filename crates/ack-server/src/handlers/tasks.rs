@@ -2,8 +2,9 @@
 
 use crate::ctx::Ctx;
 use crate::error::ApiError;
-use crate::respond::Reply;
+use crate::respond::{Reply, json_bytes};
 use crate::state::AppState;
+use ack_domain::task::Task;
 use ack_wire::dto::{
     ClusterTask, ClusterTasks, PageInfo, TaskError, TaskEvent, TaskInfo, TaskResult, TaskStage,
     TaskTarget,
@@ -13,6 +14,11 @@ use serde_json::json;
 
 pub async fn describe(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
     let t = st.store.task_info(&ctx.account, &ctx.task_id()?).await?;
+    st.task_views.answer(&t, render).map(Reply::Bytes)
+}
+
+/// DescribeTaskInfo's body for one version of a task.
+fn render(t: &Task) -> Result<Vec<u8>, ApiError> {
     let addons: Vec<serde_json::Value> = t
         .addons
         .iter()
@@ -36,7 +42,7 @@ pub async fn describe(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
             })
             .collect()
     };
-    Reply::json(&TaskInfo {
+    let info = TaskInfo {
         task_id: t.id.to_string(),
         cluster_id: t.cluster_id.to_string(),
         task_type: t.task_type.clone(),
@@ -82,7 +88,8 @@ pub async fn describe(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {
             code: e.code.clone(),
             message: e.message.clone(),
         }),
-    })
+    };
+    json_bytes(&info)
 }
 
 pub async fn list(st: &AppState, ctx: &Ctx) -> Result<Reply, ApiError> {

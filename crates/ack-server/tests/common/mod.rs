@@ -69,6 +69,7 @@ impl TestApp {
         let state = AppState {
             stream: ack_events::StreamConfig::default(),
             metrics: Default::default(),
+            task_views: Default::default(),
             throttle: Default::default(),
             store,
             catalog,
