@@ -116,8 +116,8 @@ impl Driver {
 
     /// Starts a step's members at once: their clusters read in one statement, their starts
     /// sharing the engine's group commit rather than taking a transaction each, the runners told
-    /// once. The first error is
-    /// returned after every start has had its go (each is guarded on its own).
+    /// once. The first error is returned after every start has had its go (each is guarded on
+    /// its own).
     async fn start_all(
         &self,
         r: &RolloutRecord,

@@ -7,7 +7,7 @@ use super::ends::{End, EndRow, apply_ends, ended_in};
 use super::plain_starts::{PlainStart, plain_starts_in};
 use super::sets::Deferred;
 use super::stages::{StageWrite, stages_in};
-use super::starts::{TaskStart, start_task_in};
+use super::starts::{ClusterChange, start_task_in};
 use super::{Res, Store};
 use ack_domain::DomainError;
 use std::sync::atomic::Ordering;
@@ -72,23 +72,28 @@ impl Store {
         // created or deleted with its task) one by one, each checking what those before it took.
         // Writes of one batch were ready at the same moment, so either order is one they could
         // have committed in.
-        let mut plain: Vec<(usize, PlainStart<'_>)> = Vec::new();
-        for (k, w) in writes.iter().enumerate() {
-            if let Write::Start {
-                task,
-                creates: None,
-                deletes: false,
-                member,
-            } = w
-            {
-                let member = member.as_deref();
-                plain.push((k, PlainStart { task, member }));
-            }
-        }
-        let starts: Vec<PlainStart<'_>> = plain.iter().map(|(_, s)| *s).collect();
+        let (at, starts): (Vec<usize>, Vec<PlainStart<'_>>) = writes
+            .iter()
+            .enumerate()
+            .filter_map(|(k, w)| match w {
+                Write::Start {
+                    task,
+                    creates: None,
+                    deletes: false,
+                    member,
+                } => Some((
+                    k,
+                    PlainStart {
+                        task,
+                        member: member.as_deref(),
+                    },
+                )),
+                _ => None,
+            })
+            .unzip();
         let started = plain_starts_in(&mut tx, self.backend, &starts, &mut d).await?;
         let mut kept = Vec::new();
-        for ((k, s), started) in plain.iter().zip(started) {
+        for ((k, s), started) in at.iter().zip(&starts).zip(started) {
             if started {
                 kept.push(s.task);
             }
@@ -108,8 +113,8 @@ impl Store {
                     member: _,
                 } if creates.is_some() || *deletes => {
                     let start = match creates {
-                        Some(c) => TaskStart::CreateCluster(c),
-                        None => TaskStart::DeleteCluster,
+                        Some(c) => ClusterChange::Create(c),
+                        None => ClusterChange::Delete,
                     };
                     changed.push(task.cluster_id.as_str());
                     start_task_in(&mut tx, self.backend, task, start, &mut d).await?;

@@ -163,6 +163,7 @@ pub(crate) async fn enqueue_all(
         },
     )
     .await
+    .map(drop)
 }
 
 impl Store {
