@@ -286,7 +286,7 @@ pub fn rollback_due(task_type: &str, addons: &[TaskAddon], stage: usize) -> bool
 }
 
 /// The upgrade-status `tasks.status` vocabulary (ack-addon-api.md §4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum UpgradeStatus {
     /// Installing (or removing).
     Running,
