@@ -38,9 +38,7 @@ pub mod webhooks;
 pub(crate) use clusters::fetch_cluster;
 pub use import::ImportSession;
 pub(crate) use import::insert_clusters;
-pub(crate) use sql::{
-    AnyQuery, MAX_ROWS_PER_INSERT, chunk_queries, conflict_or, each_chunk, values_placeholders,
-};
+pub(crate) use sql::{AnyQuery, MAX_ROWS_PER_INSERT, conflict_or, each_chunk, values_placeholders};
 
 use crate::cache::StatusCache;
 use crate::{StoredKey, migrate, unavailable};

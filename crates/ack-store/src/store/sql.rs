@@ -26,7 +26,7 @@ pub(crate) fn values_placeholders(backend: Backend, rows: usize, cols: usize) ->
 pub(crate) type AnyQuery = sqlx::query::Query<'static, Any, sqlx::any::AnyArguments>;
 
 /// `sql` with its `{}` (the `VALUES` list) filled for each chunk of `rows`, bound.
-pub(crate) fn chunk_queries<T>(
+fn chunk_queries<T>(
     backend: Backend,
     sql: &str,
     cols: usize,
@@ -56,6 +56,22 @@ pub(crate) async fn each_chunk<T>(
         out.extend(q.fetch_all(&mut **tx).await.map_err(unavailable)?);
     }
     Ok(out)
+}
+
+/// Like `each_chunk`, for a write whose errors `refusal` turns into the domain's (a unique-key
+/// violation, say, is the client's doing).
+pub(crate) async fn write_chunks<T>(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    (sql, cols): (&str, usize),
+    rows: &[T],
+    bind: impl Fn(AnyQuery, &T) -> AnyQuery,
+    refusal: impl Fn(sqlx::Error) -> DomainError,
+) -> Res<()> {
+    for q in chunk_queries(backend, sql, cols, rows, bind) {
+        q.execute(&mut **tx).await.map_err(&refusal)?;
+    }
+    Ok(())
 }
 
 /// Both back ends take this many rows of up to 15 values in one statement (SQLite allows 32766

@@ -1,8 +1,9 @@
 //! The rows every start writes, however it started: the task, and each of its add-ons' live
 //! task row, instance and upgrade status, each kind in as few statements as the rows allow.
 
+use super::sql::write_chunks;
 use super::tasks::json;
-use super::{Backend, Res, chunk_queries, each_chunk};
+use super::{AnyQuery, Backend, Res, each_chunk};
 use crate::unavailable;
 use ack_domain::DomainError;
 use ack_domain::task::{Operation as Op, Task, TaskAddon};
@@ -54,7 +55,7 @@ pub(crate) async fn write_addons(
     let name = addons
         .first()
         .map_or_else(String::new, |(_, _, a)| a.component.to_string());
-    for q in chunk_queries(backend, sql, 9, addons, |q, (t, p, a)| {
+    let bind = |q: AnyQuery, (t, p, a): &(&Task, usize, &TaskAddon)| {
         q.bind(t.id.to_string())
             .bind(t.cluster_id.to_string())
             .bind(a.component.to_string())
@@ -64,18 +65,15 @@ pub(crate) async fn write_addons(
             .bind(a.config.clone())
             .bind(1_i64)
             .bind(i64::try_from(*p).unwrap_or(i64::MAX))
-    }) {
-        match q.execute(&mut **tx).await {
-            Ok(_) => {}
-            Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
-                return Err(DomainError::AddonBusy {
-                    name,
-                    task: "started concurrently".into(),
-                });
-            }
-            Err(e) => return Err(unavailable(e)),
-        }
-    }
+    };
+    let busy = |e: sqlx::Error| match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => DomainError::AddonBusy {
+            name: name.clone(),
+            task: "started concurrently".into(),
+        },
+        _ => unavailable(e),
+    };
+    write_chunks(tx, backend, (sql, 9), addons, bind, busy).await?;
     let (installs, changes): (Vec<_>, Vec<_>) = addons
         .iter()
         .partition(|(_, _, a)| a.operation == Op::Install);
