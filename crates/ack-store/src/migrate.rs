@@ -21,6 +21,10 @@ const SQLITE: &[(i64, &str)] = &[
         7,
         include_str!("../migrations/sqlite/0007_webhook_outbox.sql"),
     ),
+    (
+        8,
+        include_str!("../migrations/sqlite/0008_nonce_hashes.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -38,6 +42,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         7,
         include_str!("../migrations/postgres/0007_webhook_outbox.sql"),
+    ),
+    (
+        8,
+        include_str!("../migrations/postgres/0008_nonce_hashes.sql"),
     ),
 ];
 

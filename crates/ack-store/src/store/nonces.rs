@@ -10,19 +10,37 @@
 //! crash of the database server itself may forget the nonces of its last moment
 //! (about 0.6 s, three WAL-writer rounds) and so accept a replay of those calls; nothing else
 //! is written this way, and a crash of a replica loses nothing.
+//!
+//! A nonce is kept as a 64-bit hash (`nonce_hash`), so that the table's key is an integer, and
+//! one batch is one text of them. Two nonces in the window that share a hash (odds of about one
+//! in 10^6 among 15 minutes of 20,000 calls a second) cost one refused call, as in memory. The
+//! writer forgets the expired nonces once a minute.
 
 use super::{Backend, Res, Store, values_placeholders};
 use crate::unavailable;
 use ack_domain::DomainError;
+use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 use std::collections::HashSet;
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 /// Rows per statement (two values each, far below either back end's parameter limit).
 const MAX_BATCH: usize = 512;
 
+/// How often the writer forgets the nonces older than the window.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
+
+/// The key a nonce is kept under: the first 8 bytes of its SHA-256 (the same on every replica).
+fn nonce_hash(nonce: &str) -> i64 {
+    let d = Sha256::digest(nonce.as_bytes());
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&d[..8]);
+    i64::from_be_bytes(b)
+}
+
 pub(crate) struct Ask {
-    nonce: String,
+    hash: i64,
     now: i64,
     not_before: i64,
     answer: oneshot::Sender<Res<bool>>,
@@ -30,11 +48,11 @@ pub(crate) struct Ask {
 
 pub(crate) type Batcher = mpsc::UnboundedSender<Ask>;
 
-/// For each request of a batch, whether it goes to the database: a nonce asked for twice in
-/// one batch is sent once, and its later asks are replays whatever the database says.
-fn first_in_batch(nonces: &[&str]) -> Vec<bool> {
-    let mut seen = HashSet::with_capacity(nonces.len());
-    nonces.iter().map(|n| seen.insert(*n)).collect()
+/// For each request of a batch, whether it goes to the database: a nonce (a hash) asked for
+/// twice in one batch is sent once, and its later asks are replays whatever the database says.
+fn first_in_batch(hashes: &[i64]) -> Vec<bool> {
+    let mut seen = HashSet::with_capacity(hashes.len());
+    hashes.iter().map(|h| seen.insert(*h)).collect()
 }
 
 impl Store {
@@ -49,7 +67,7 @@ impl Store {
         });
         let (answer, answered) = oneshot::channel();
         let ask = Ask {
-            nonce: nonce.to_string(),
+            hash: nonce_hash(nonce),
             now,
             not_before,
             answer,
@@ -61,12 +79,7 @@ impl Store {
 
     /// Forgets nonces older than the window.
     pub async fn prune_nonces(&self, not_before: i64) -> Res<u64> {
-        let r = sqlx::query("DELETE FROM nonces WHERE seen_at < $1")
-            .bind(not_before)
-            .execute(&self.pool)
-            .await
-            .map_err(unavailable)?;
-        Ok(r.rows_affected())
+        prune(&self.pool, not_before).await
     }
 }
 
@@ -75,6 +88,7 @@ async fn write_batches(pool: AnyPool, backend: Backend, mut rx: mpsc::UnboundedR
     // PostgreSQL: a connection of the writer's own, whose session commits without waiting for
     // the disk, so that a batch is one statement and one round trip (taken again after an error).
     let mut own: Option<AnyConnection> = None;
+    let mut pruned = Instant::now();
     loop {
         let n = tokio::select! {
             n = rx.recv_many(&mut batch, MAX_BATCH) => n,
@@ -85,8 +99,8 @@ async fn write_batches(pool: AnyPool, backend: Backend, mut rx: mpsc::UnboundedR
             break;
         }
         let asks = std::mem::take(&mut batch);
-        let nonces: Vec<&str> = asks.iter().map(|a| a.nonce.as_str()).collect();
-        let first = first_in_batch(&nonces);
+        let hashes: Vec<i64> = asks.iter().map(|a| a.hash).collect();
+        let first = first_in_batch(&hashes);
         let sent: Vec<&Ask> = asks
             .iter()
             .zip(&first)
@@ -117,12 +131,28 @@ async fn write_batches(pool: AnyPool, backend: Backend, mut rx: mpsc::UnboundedR
         };
         for (ask, first) in asks.into_iter().zip(first) {
             let r = match &fresh {
-                Ok(f) => Ok(first && f.contains(ask.nonce.as_str())),
+                Ok(f) => Ok(first && f.contains(&ask.hash)),
                 Err(e) => Err(same_error(e)),
             };
             let _ = ask.answer.send(r);
         }
+        if pruned.elapsed() >= PRUNE_EVERY {
+            pruned = Instant::now();
+            if let Err(e) = prune(&pool, not_before).await {
+                tracing::warn!(error = %e, "forgetting expired nonces failed; tried again in a minute");
+            }
+        }
     }
+}
+
+/// Forgets the nonces seen before `not_before` (spent for no call that can still come).
+async fn prune(pool: &AnyPool, not_before: i64) -> Res<u64> {
+    let r = sqlx::query("DELETE FROM nonces WHERE seen_at < $1")
+        .bind(not_before)
+        .execute(pool)
+        .await
+        .map_err(unavailable)?;
+    Ok(r.rows_affected())
 }
 
 /// The batch's error, for each of its calls (a store error is internal or unavailable).
@@ -151,49 +181,49 @@ async fn session<'c>(
         .ok_or_else(|| DomainError::Internal("no nonce connection".into()))
 }
 
-/// One statement for the whole batch; returns the nonces it recorded (new, or seen only
-/// before the window).
+/// One statement for the whole batch; returns the hashes it recorded (new, or seen only
+/// before the window). Every row takes the batch's latest time: kept a second longer at most.
 async fn write(
     conn: &mut AnyConnection,
     backend: Backend,
     asks: &[&Ask],
     not_before: i64,
-) -> Res<HashSet<String>> {
+) -> Res<HashSet<i64>> {
+    let now = asks.iter().map(|a| a.now).max().unwrap_or(0);
     let rows = match backend {
-        // One text of the whole batch (a JSON array of [nonce, seen_at]), so that the statement
-        // is the same whatever the batch's size and stays prepared on the connection.
+        // One text of the whole batch, so that the statement is the same whatever the batch's
+        // size and stays prepared on the connection.
         Backend::Postgres => {
-            let batch: Vec<(&str, i64)> = asks.iter().map(|a| (a.nonce.as_str(), a.now)).collect();
-            let batch = serde_json::to_string(&batch)
-                .map_err(|e| DomainError::Internal(e.to_string()))?;
+            let batch: Vec<String> = asks.iter().map(|a| a.hash.to_string()).collect();
             sqlx::query(
-                "INSERT INTO nonces (nonce, seen_at)
-                 SELECT e->>0, (e->>1)::bigint FROM json_array_elements($1::json) AS e
-                 ON CONFLICT (nonce) DO UPDATE SET seen_at = excluded.seen_at WHERE nonces.seen_at < $2
-                 RETURNING nonce",
+                "INSERT INTO nonces (h, seen_at)
+                 SELECT h::bigint, $2 FROM unnest(string_to_array($1, ',')) AS h
+                 ON CONFLICT (h) DO UPDATE SET seen_at = excluded.seen_at WHERE nonces.seen_at < $3
+                 RETURNING h",
             )
-            .bind(batch)
+            .bind(batch.join(","))
+            .bind(now)
             .bind(not_before)
             .fetch_all(&mut *conn)
             .await
         }
         Backend::Sqlite => {
             let sql = format!(
-                "INSERT INTO nonces (nonce, seen_at) VALUES {}
-                 ON CONFLICT (nonce) DO UPDATE SET seen_at = excluded.seen_at WHERE nonces.seen_at < ?
-                 RETURNING nonce",
+                "INSERT INTO nonces (h, seen_at) VALUES {}
+                 ON CONFLICT (h) DO UPDATE SET seen_at = excluded.seen_at WHERE nonces.seen_at < ?
+                 RETURNING h",
                 values_placeholders(backend, asks.len(), 2)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for a in asks {
-                q = q.bind(a.nonce.as_str()).bind(a.now);
+                q = q.bind(a.hash).bind(now);
             }
             q.bind(not_before).fetch_all(&mut *conn).await
         }
     }
     .map_err(unavailable)?;
     rows.iter()
-        .map(|r| r.try_get::<String, _>(0).map_err(unavailable))
+        .map(|r| r.try_get::<i64, _>(0).map_err(unavailable))
         .collect()
 }
 
@@ -204,7 +234,7 @@ mod tests {
     #[test]
     fn a_nonce_twice_in_a_batch_is_sent_once() {
         assert_eq!(
-            first_in_batch(&["a", "b", "a", "c", "b"]),
+            first_in_batch(&[1, 2, 1, 3, 2]),
             [true, true, false, true, false]
         );
         assert!(first_in_batch(&[]).is_empty());

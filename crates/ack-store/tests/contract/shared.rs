@@ -8,7 +8,8 @@ use ack_store::{Backend, Store, TaskStart};
 use std::time::{Duration, Instant};
 
 /// Many calls at once, each nonce twice: exactly one of each pair is its first use, however the
-/// calls fall into batches; a nonce seen only before the window may be used again.
+/// calls fall into batches; a nonce seen only before the window may be used again, and one
+/// pruned is forgotten.
 pub async fn nonces(store: &Store) {
     let asks = (0..400).map(|i| {
         let s = store.clone();
@@ -30,6 +31,10 @@ pub async fn nonces(store: &Store) {
     assert!(!store.first_use_of_nonce("n7", 1_001, 100).await.unwrap());
     // Seen at 1,000: outside a window that starts at 1,001, so it is new again.
     assert!(store.first_use_of_nonce("n7", 2_000, 1_001).await.unwrap());
+    // Pruning forgets the other 199 (seen at 1,000), and keeps n7 (seen again at 2,000).
+    assert_eq!(store.prune_nonces(1_500).await.unwrap(), 199);
+    assert!(!store.first_use_of_nonce("n7", 2_001, 1_001).await.unwrap());
+    assert!(store.first_use_of_nonce("n8", 2_001, 0).await.unwrap());
 }
 
 /// A second store (a replica) on the same PostgreSQL database: it answers from its cache while
