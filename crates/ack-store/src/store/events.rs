@@ -98,7 +98,7 @@ async fn insert(
     if let Some(r) = row {
         let event_id: i64 = r.try_get("event_id").map_err(unavailable)?;
         let account: String = r.try_get("account").map_err(unavailable)?;
-        super::webhooks::enqueue(tx, event_id, &account, e.kind, time_ms).await?;
+        super::webhook_outbox::enqueue(tx, event_id, &account, e.kind, time_ms).await?;
     }
     Ok(())
 }

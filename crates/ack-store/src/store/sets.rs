@@ -60,7 +60,7 @@ impl Deferred {
         }
         for chunk in self.logs.chunks(ROWS) {
             let logged = log(tx, backend, chunk).await?;
-            super::webhooks::enqueue_all(tx, &logged).await?;
+            super::webhook_outbox::enqueue_all(tx, &logged).await?;
         }
         Ok(())
     }
