@@ -92,6 +92,7 @@ async fn write_batches(pool: AnyPool, backend: Backend, mut rx: mpsc::UnboundedR
     // the disk, so that a batch is one statement and one round trip (taken again after an error).
     let mut own: Option<AnyConnection> = None;
     let mut pruned = Instant::now();
+    let mut pruning: Option<tokio::task::JoinHandle<()>> = None;
     loop {
         let n = tokio::select! {
             n = rx.recv_many(&mut batch, MAX_BATCH) => n,
@@ -139,11 +140,16 @@ async fn write_batches(pool: AnyPool, backend: Backend, mut rx: mpsc::UnboundedR
             };
             let _ = ask.answer.send(r);
         }
-        if pruned.elapsed() >= PRUNE_EVERY {
+        // On a pool connection of its own, beside the writer: a minute of expired nonces may
+        // take seconds to delete, and no signed call should wait on that. One at a time.
+        if pruned.elapsed() >= PRUNE_EVERY && pruning.as_ref().is_none_or(|p| p.is_finished()) {
             pruned = Instant::now();
-            if let Err(e) = prune(&pool, not_before).await {
-                tracing::warn!(error = %e, "forgetting expired nonces failed; tried again in a minute");
-            }
+            let pool = pool.clone();
+            pruning = Some(tokio::spawn(async move {
+                if let Err(e) = prune(&pool, not_before).await {
+                    tracing::warn!(error = %e, "forgetting expired nonces failed; tried again in a minute");
+                }
+            }));
         }
     }
 }
