@@ -209,16 +209,16 @@ impl StatusCache {
             return;
         };
         let r = self.strings.reader();
-        let at: Option<Vec<(usize, AddonKey)>> = addons
+        let at: Option<Vec<(usize, AddonKey, u32)>> = addons
             .iter()
             .map(|(name, _, created_at)| {
-                held_time(*created_at)?;
+                let t = held_time(*created_at)?;
                 let i = c
                     .addons
                     .binary_search_by(|a| r.key(a.key).map_or("", |k| r.get(k.name)).cmp(name))
                     .ok()?;
                 let key = *r.key(c.addons[i].key)?;
-                key.version.is_some().then_some((i, key))
+                key.version.is_some().then_some((i, key, t))
             })
             .collect();
         drop(r);
@@ -227,7 +227,7 @@ impl StatusCache {
             self.len.fetch_sub(1, Ordering::Relaxed);
             return;
         };
-        for ((i, key), (_, status, created_at)) in at.into_iter().zip(addons) {
+        for ((i, key, created_at), (_, status, _)) in at.into_iter().zip(addons) {
             let key = AddonKey {
                 status: Some(*status),
                 is_canceled: false,
@@ -236,7 +236,7 @@ impl StatusCache {
             };
             let a = &mut c.addons[i];
             a.key = self.strings.intern_key(key);
-            a.created_at = held_time(*created_at).unwrap_or(0);
+            a.created_at = created_at;
             a.finished_at = NOT_FINISHED;
         }
     }

@@ -9,12 +9,13 @@ use super::batch::MemberGuard;
 use super::drive::MemberTask;
 use super::events::Logged;
 use super::sets::Deferred;
+use super::sql::text;
 use super::start_rows::{insert_tasks, write_addons};
 use super::{Backend, Res, each_chunk};
 use crate::unavailable;
 use ack_domain::DomainError;
 use ack_domain::task::{Task, TaskAddon};
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Transaction};
 use std::collections::{HashMap, HashSet};
 
 /// A start of add-on changes on an existing cluster; `member`: a rollout member's, which goes
@@ -23,10 +24,6 @@ use std::collections::{HashMap, HashSet};
 pub(crate) struct PlainStart<'a> {
     pub task: &'a Task,
     pub member: Option<&'a MemberGuard>,
-}
-
-fn text(row: &sqlx::any::AnyRow, i: usize) -> Res<String> {
-    row.try_get::<String, _>(i).map_err(unavailable)
 }
 
 /// Which members are still due: the driver holds the rollout's lease and the member's row

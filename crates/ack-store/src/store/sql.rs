@@ -74,6 +74,12 @@ pub(crate) async fn write_chunks<T>(
     Ok(())
 }
 
+/// Column `i` of a row read back, as text.
+pub(crate) fn text(row: &sqlx::any::AnyRow, i: usize) -> Res<String> {
+    use sqlx::Row;
+    row.try_get::<String, _>(i).map_err(unavailable)
+}
+
 /// Both back ends take this many rows of up to 15 values in one statement (SQLite allows 32766
 /// bound values, PostgreSQL 65535).
 pub(crate) const MAX_ROWS_PER_INSERT: usize = 2000;

@@ -1,18 +1,14 @@
 //! The rows every start writes, however it started: the task, and each of its add-ons' live
 //! task row, instance and upgrade status, each kind in as few statements as the rows allow.
 
-use super::sql::write_chunks;
+use super::sql::{text, write_chunks};
 use super::tasks::json;
 use super::{AnyQuery, Backend, Res, each_chunk};
 use crate::unavailable;
 use ack_domain::DomainError;
 use ack_domain::task::{Operation as Op, Task, TaskAddon};
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Transaction};
 use std::collections::HashSet;
-
-fn text(row: &sqlx::any::AnyRow, i: usize) -> Res<String> {
-    row.try_get::<String, _>(i).map_err(unavailable)
-}
 
 /// The started tasks' rows, in as few statements as their number allows.
 pub(crate) async fn insert_tasks(
@@ -24,10 +20,14 @@ pub(crate) async fn insert_tasks(
     for t in tasks {
         rows.push((*t, json(&t.stages)?));
     }
-    each_chunk(tx, backend,
-        "INSERT INTO tasks (task_id, account, cluster_id, task_type, state, next_stage, control, created_at, updated_at, stages)
-         VALUES {}",
-        10, &rows, |q, (t, stages)| {
+    let sql = "INSERT INTO tasks (task_id, account, cluster_id, task_type, state, next_stage, control, created_at, updated_at, stages)
+               VALUES {}";
+    write_chunks(
+        tx,
+        backend,
+        (sql, 10),
+        &rows,
+        |q, (t, stages)| {
             q.bind(t.id.to_string())
                 .bind(t.account.clone())
                 .bind(t.cluster_id.to_string())
@@ -38,7 +38,10 @@ pub(crate) async fn insert_tasks(
                 .bind(t.created_at)
                 .bind(t.updated_at)
                 .bind(stages.clone())
-        }).await.map(drop)
+        },
+        unavailable,
+    )
+    .await
 }
 
 /// Each started add-on's rows: its live task, its instance (a new one, or a broken one
@@ -130,7 +133,7 @@ pub(crate) async fn write_addons(
                VALUES {}
                ON CONFLICT (cluster_id, component) DO UPDATE SET task_id = excluded.task_id, status = excluded.status,
                  created_at = excluded.created_at, finished_at = NULL, is_canceled = 0, message = ''";
-    each_chunk(tx, backend, sql, 8, addons, |q, (t, _, a)| {
+    let bind = |q: AnyQuery, (t, _, a): &(&Task, usize, &TaskAddon)| {
         q.bind(t.cluster_id.to_string())
             .bind(a.component.to_string())
             .bind(t.id.to_string())
@@ -139,7 +142,6 @@ pub(crate) async fn write_addons(
             .bind(None::<i64>)
             .bind(0_i64)
             .bind("")
-    })
-    .await
-    .map(drop)
+    };
+    write_chunks(tx, backend, (sql, 8), addons, bind, unavailable).await
 }

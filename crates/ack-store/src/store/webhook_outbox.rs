@@ -71,13 +71,12 @@ pub(crate) async fn enqueue_all(
                 .map(move |(id, _, _)| (id.as_str(), e))
         })
         .collect();
-    super::each_chunk(
+    super::sql::write_chunks(
         tx,
         backend,
-        "WITH v (w, e, t, ms) AS (VALUES {})
+        ("WITH v (w, e, t, ms) AS (VALUES {})
          INSERT INTO webhook_deliveries (webhook_id, event_id, type, attempts, state, last_status, last_error, first_ms, next_attempt_ms)
-         SELECT v.w, v.e, v.t, 0, 'pending', 0, '', v.ms, v.ms FROM v",
-        4,
+         SELECT v.w, v.e, v.t, 0, 'pending', 0, '', v.ms, v.ms FROM v", 4),
         &due,
         |q, (id, e)| {
             q.bind(id.to_string())
@@ -85,7 +84,7 @@ pub(crate) async fn enqueue_all(
                 .bind(e.kind.clone())
                 .bind(e.time_ms)
         },
+        unavailable,
     )
     .await
-    .map(drop)
 }
