@@ -3,7 +3,7 @@
 //! keep-alive connection each, timed on this process's monotonic clock.
 
 use crate::client::{Conn, Target, percentile};
-use crate::{fleet, procs};
+use crate::{engine, fleet, procs};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -30,7 +30,7 @@ impl Default for Strategy {
     fn default() -> Self {
         Self {
             wave_size: 500,
-            max_parallel: procs::ENGINE_CONCURRENCY,
+            max_parallel: engine::ENGINE_CONCURRENCY,
         }
     }
 }
@@ -121,7 +121,7 @@ pub async fn rollout(
         .find(|(n, _, _)| n == ADDON)
         .ok_or("catalog")?;
     procs::import(fleet_file, db)?;
-    let server = procs::Server::start(db, &procs::engine_flags("0s"))?;
+    let server = procs::Server::start(db, &engine::engine_flags("0s"))?;
     if db.starts_with("sqlite") {
         // Measure the rollout, not the status cache filling at start-up.
         server.wait_warm(Duration::from_secs(120));
@@ -206,7 +206,7 @@ pub fn rollout_row(
     backend: &str,
     clusters: usize,
     run: &Result<RolloutRun, String>,
-    engine: Option<&procs::EngineRun>,
+    engine: Option<&engine::EngineRun>,
 ) -> (String, Option<String>) {
     let engine_tps = engine.map(|e| e.tasks as f64 / e.drain_s);
     let engine_cells = engine.map_or_else(
@@ -357,7 +357,7 @@ mod tests {
     #[test]
     fn every_rollout_row_has_the_header_s_columns() {
         let cols = |s: &str| s.lines().next().unwrap_or("").matches('|').count();
-        let engine = procs::EngineRun {
+        let engine = engine::EngineRun {
             tasks: 10,
             end_to_end_s: 2.0,
             drain_s: 1.0,

@@ -4,6 +4,8 @@
 
 mod baseline;
 mod client;
+mod db_core;
+mod engine;
 mod fleet;
 mod fleet_api;
 mod measure;
@@ -38,6 +40,10 @@ struct Args {
     /// Upgrades run to completion for the engine figure.
     #[arg(long, default_value_t = 2000)]
     engine_tasks: usize,
+    /// Leave a local PostgreSQL server where the kernel puts it, rather than on the load
+    /// generator's core (db_core.rs says why it is moved).
+    #[arg(long)]
+    db_unpinned: bool,
     #[arg(long, default_value = "bench-results.md")]
     out: std::path::PathBuf,
 }
@@ -124,10 +130,12 @@ fn main() -> std::process::ExitCode {
                 backend,
             }) => {
                 let (tmp, _) = scratch(*clusters)?;
+                let (_db_core, placed) = db_core::for_backend(backend, &args);
+                eprintln!("{placed}");
                 let db = procs::fresh_db(backend, &args.pg, &tmp, "bench_engine_db")?;
-                let raw = procs::raw_commits(backend, &args.pg, &tmp, RAW_COMMITS_FOR)?;
-                let r = procs::engine(&db, *tasks, *clusters).await?;
-                println!("{}{}", procs::ENGINE_HEADER, procs::engine_row(backend, &r, raw));
+                let raw = engine::raw_commits(backend, &args.pg, &tmp, RAW_COMMITS_FOR)?;
+                let r = engine::engine(&db, *tasks, *clusters).await?;
+                println!("{}{}", engine::ENGINE_HEADER, engine::engine_row(backend, &r, raw));
                 let _ = std::fs::remove_dir_all(&tmp);
                 Ok(())
             }
@@ -143,6 +151,8 @@ fn main() -> std::process::ExitCode {
                     max_parallel: *max_parallel,
                 };
                 let (tmp, fleet_file) = scratch(*clusters)?;
+                let (_db_core, placed) = db_core::for_backend(backend, &args);
+                eprintln!("{placed}");
                 let r = rollout_block(&args, backend, *clusters, &fleet_file, strategy, !no_engine)
                     .await?;
                 print!("{}{}", fleet_api::ROLLOUT_HEADER, r.0);
@@ -227,7 +237,7 @@ async fn rollout_block(
     // Every cluster has the rollout's add-on at its older version, and `submit_upgrades` upgrades
     // it first on every cluster: `clusters` tasks are the same work as the rollout's.
     let engine = if with_engine {
-        Some(procs::engine(&db, clusters, clusters).await?)
+        Some(engine::engine(&db, clusters, clusters).await?)
     } else {
         None
     };

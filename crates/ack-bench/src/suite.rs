@@ -4,7 +4,7 @@
 use crate::client::{self, Make, Rng, Target};
 use crate::measure::{Against, measure, status_maker};
 use crate::{
-    Args, RAW_COMMITS_FOR, STALENESS_SAMPLES, encode, fleet, fleet_api, procs, replicas,
+    Args, RAW_COMMITS_FOR, STALENESS_SAMPLES, encode, engine, fleet, fleet_api, procs, replicas,
     rollout_block, scratch, targets,
 };
 use std::fmt::Write as _;
@@ -23,6 +23,7 @@ pub(crate) async fn run(args: &Args) -> Result<(), String> {
     let mut staleness = String::new();
     let mut figs = targets::Figures::default();
     let mut failures = Vec::new();
+    let mut placement = String::new();
     // One rollout per back end, over 10,000 clusters (fewer when the largest fleet is smaller).
     let rollout_size = args.sizes.iter().copied().max().unwrap_or(0).min(10_000);
     let addons: Vec<(String, String, String)> = fleet::addons();
@@ -41,6 +42,13 @@ pub(crate) async fn run(args: &Args) -> Result<(), String> {
                 args.pg
             );
             continue;
+        }
+        // Every PostgreSQL block, its raw commits and its rollout with the database beside the
+        // load generator (db_core's why); put back after them.
+        let (_db_core, placed) = crate::db_core::for_backend(backend, args);
+        if !placed.is_empty() {
+            eprintln!("{placed}");
+            placement = format!(" {placed}");
         }
         for &size in &args.sizes {
             let (_, fleet_file) = scratch(size)?;
@@ -177,7 +185,7 @@ pub(crate) async fn run(args: &Args) -> Result<(), String> {
                 .ok();
             }
             // 1,000 upgrades in flight (3 s stages), then status and DescribeTaskInfo under them.
-            let tasks = procs::submit_upgrades(&t, 1000, size).await?;
+            let tasks = engine::submit_upgrades(&t, 1000, size).await?;
             measure(
                 &mut rows,
                 args,
@@ -231,13 +239,13 @@ pub(crate) async fn run(args: &Args) -> Result<(), String> {
             let db_mib = procs::db_size_mib(backend, &db, &args.pg)?;
             writeln!(facts, "| {backend} | {size} | {import_s:.1} | {startup_ms:.0} / {restart_ms:.0} | {start_rss:.1} | {warm_s} | {idle_rss:.1} | {cache_kb} | {loaded_rss:.1} | {db_mib:.0} |").ok();
             if size == args.sizes[0] {
-                let raw = procs::raw_commits(backend, &args.pg, &tmp, RAW_COMMITS_FOR)?;
-                let r = procs::engine(&db, args.engine_tasks.min(size * fleet::OLD.len()), size)
+                let raw = engine::raw_commits(backend, &args.pg, &tmp, RAW_COMMITS_FOR)?;
+                let r = engine::engine(&db, args.engine_tasks.min(size * fleet::OLD.len()), size)
                     .await?;
                 let n = r.tasks as f64;
                 figs.engine
                     .push((backend.clone(), n / r.drain_s, n / r.end_to_end_s, raw));
-                let row = procs::engine_row(backend, &r, raw);
+                let row = engine::engine_row(backend, &r, raw);
                 eprintln!("  {row}");
                 writeln!(engine, "{row}").ok();
             }
@@ -254,7 +262,7 @@ pub(crate) async fn run(args: &Args) -> Result<(), String> {
         }
     }
     let mut md = String::from("## ack-addons benchmark\n\n");
-    writeln!(md, "{} connections, {} s per workload, signatures verified (ACS3-HMAC-SHA256, fresh nonce per request). Server on core 0, load generator on core 1. The baseline receives the same signed requests and ignores the signature. Status rows are paired with the baseline (three rounds, each a third of the time on the baseline then on the server; the ratio is over the same rounds); DescribeClusterAddonsVersion and DescribeTaskInfo, routes the baseline does not serve, are compared with the baseline row of their block.\n", args.connections, args.duration.as_secs_f64()).ok();
+    writeln!(md, "{} connections, {} s per workload, signatures verified (ACS3-HMAC-SHA256, fresh nonce per request). Server on core 0, load generator on core 1.{placement} The baseline receives the same signed requests and ignores the signature. Status rows are paired with the baseline (three rounds, each a third of the time on the baseline then on the server; the ratio is over the same rounds); DescribeClusterAddonsVersion and DescribeTaskInfo, routes the baseline does not serve, are compared with the baseline row of their block.\n", args.connections, args.duration.as_secs_f64()).ok();
     md.push_str("| backend | clusters | workload | req/s | × baseline | p50 ms | p99 ms | errors |\n|---|---:|---|---:|---:|---:|---:|---:|\n");
     for r in &rows {
         writeln!(
@@ -275,10 +283,10 @@ pub(crate) async fn run(args: &Args) -> Result<(), String> {
     md.push_str("\n| backend | clusters | import s | start-up to listening ms (fresh / restart) | RSS at listening MiB | status cache warm s | idle RSS, cache warm MiB | status cache KB per cluster | loaded RSS MiB | database MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     md.push_str(&facts);
     write!(md, "\nEngine: upgrades (precheck, apply, verify, each committed) run to completion with `--stage-duration 0`, 256 at a time. End to end: submitted over HTTP (32 in flight) while the engine runs them, on the same core. Engine alone: the same number queued first, then drained by a freshly started server. Raw commits/s: one connection committing one-row inserts, one transaction each, for {:.0} s on a scratch database of the same back end opened with the store's settings (`ack-addons raw-commits`, on the servers' core) — the durable commit rate of the machine and database; tasks/s ÷ raw commits/s is how many whole tasks (claim, three stages, end) the engine completes per bare commit (≥ 1: its commits are shared by many tasks).\n\n", RAW_COMMITS_FOR.as_secs_f64()).ok();
-    md.push_str(procs::ENGINE_HEADER);
+    md.push_str(engine::ENGINE_HEADER);
     md.push_str(&engine);
     let s = fleet_api::Strategy::default();
-    writeln!(md, "\nRollout: one CreateAddonRollout of {} to its newest version over every cluster of a fleet of {rollout_size} (10,000, or the largest fleet of the run when smaller), on a freshly imported database and a fresh server with `--stage-duration 0` and `--max-concurrent-tasks {}` (on SQLite once its status cache is warm); strategy canary 0, waves of {}, {} at a time (the engine workload's concurrency), max_failures 0, soak 0s. Seconds from sending CreateAddonRollout to the DescribeAddonRollout answer that shows it ended (polled every {} ms on one keep-alive connection, this process's monotonic clock). Changed: clusters at the target version after less before (DescribeFleetAddons); a rollout that did not end `success` with counts.success equal to it is an error. Beside it the engine alone on the same back end and fleet: as many upgrades of the same add-on queued, then drained by a fresh server with the same flags.\n", fleet_api::ADDON, procs::ENGINE_CONCURRENCY, s.wave_size, s.max_parallel, fleet_api::POLL.as_millis()).ok();
+    writeln!(md, "\nRollout: one CreateAddonRollout of {} to its newest version over every cluster of a fleet of {rollout_size} (10,000, or the largest fleet of the run when smaller), on a freshly imported database and a fresh server with `--stage-duration 0` and `--max-concurrent-tasks {}` (on SQLite once its status cache is warm); strategy canary 0, waves of {}, {} at a time (the engine workload's concurrency), max_failures 0, soak 0s. Seconds from sending CreateAddonRollout to the DescribeAddonRollout answer that shows it ended (polled every {} ms on one keep-alive connection, this process's monotonic clock). Changed: clusters at the target version after less before (DescribeFleetAddons); a rollout that did not end `success` with counts.success equal to it is an error. Beside it the engine alone on the same back end and fleet: as many upgrades of the same add-on queued, then drained by a fresh server with the same flags.\n", fleet_api::ADDON, engine::ENGINE_CONCURRENCY, s.wave_size, s.max_parallel, fleet_api::POLL.as_millis()).ok();
     md.push_str(fleet_api::ROLLOUT_HEADER);
     md.push_str(&rollouts);
     writeln!(md, "\nDescribeFleetAddons, signed, one call at a time on one keep-alive connection, on the idle server of each block ({} to {} calls within {} s); every answer must count the fleet's clusters.\n\n| backend | clusters | query | calls | p50 ms | p99 ms | errors |\n|---|---:|---|---:|---:|---:|---:|", fleet_api::LATENCY_CALLS.0, fleet_api::LATENCY_CALLS.1, args.duration.as_secs_f64()).ok();
