@@ -79,6 +79,10 @@ enum Cmd {
         addr: String,
         #[arg(long)]
         clusters: usize,
+        /// DescribeTaskInfo instead: this many upgrades started first (as the suite does, on a
+        /// server whose stages last), then their tasks read at random.
+        #[arg(long)]
+        task_info: Option<usize>,
     },
     /// The rollout figure alone: a fresh fleet, one CreateAddonRollout over every cluster with
     /// `--stage-duration 0`, beside the engine alone on the same fleet (unless `--no-engine`).
@@ -173,17 +177,30 @@ fn main() -> std::process::ExitCode {
                 );
                 Ok(())
             }
-            Some(Cmd::Load { addr, clusters }) => {
+            Some(Cmd::Load {
+                addr,
+                clusters,
+                task_info,
+            }) => {
                 let t = Target::signed(addr);
                 let mut rows = Vec::new();
-                let make = status_maker(*clusters, &["metrics-server"]);
+                let (make, what) = match task_info {
+                    Some(n) => (
+                        measure::task_info_maker(engine::submit_upgrades(&t, *n, *clusters).await?),
+                        "DescribeTaskInfo",
+                    ),
+                    None => (
+                        status_maker(*clusters, &["metrics-server"]),
+                        "status, 1 add-on",
+                    ),
+                };
                 measure(
                     &mut rows,
                     &args,
                     (&t, Against::Itself),
                     "-",
                     *clusters,
-                    "status, 1 add-on",
+                    what,
                     make,
                 )
                 .await;

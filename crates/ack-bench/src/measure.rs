@@ -39,6 +39,19 @@ pub(crate) fn status_maker(clusters: usize, ids: &'static [&'static str]) -> Arc
     })
 }
 
+/// DescribeTaskInfo of one of `tasks`, picked at random.
+pub(crate) fn task_info_maker(tasks: Vec<String>) -> Arc<Make> {
+    let ids: &'static [String] = Box::leak(tasks.into_boxed_slice());
+    Arc::new(move |rng: &mut Rng| {
+        (
+            "GET",
+            format!("/tasks/{}", ids[rng.below(ids.len())]),
+            String::new(),
+            "DescribeTaskInfo",
+        )
+    })
+}
+
 pub(crate) fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| {
@@ -56,12 +69,11 @@ pub(crate) fn encode(s: &str) -> String {
 pub(crate) enum Against<'a> {
     /// Nothing: the row is its own reference (the baseline's own row, the profiling load).
     Itself,
-    /// A figure measured earlier in the block (for routes the baseline does not serve).
-    Figure(f64),
     /// The baseline server, paired: three rounds, each a third of the duration on the baseline
     /// and then a third on the target, the ratio over the same rounds (this machine's speed
-    /// drifts within seconds).
-    Paired(&'a Target),
+    /// drifts within seconds). The baseline gets the workload's own requests, or, for a route
+    /// it does not serve, these (its status route) in the same rounds.
+    Paired(&'a Target, Option<&'a Arc<Make>>),
 }
 
 /// Runs a workload against `t` and records its row; returns its requests/s.
@@ -80,17 +92,24 @@ pub(crate) async fn measure(
             + u64::from(std::process::id()) * 1000
     };
     let base = match against {
-        Against::Paired(b) => Some(b),
-        Against::Itself | Against::Figure(_) => None,
+        Against::Paired(b, own) => Some((b, Arc::clone(own.unwrap_or(&make)))),
+        Against::Itself => None,
     };
     let rounds = if base.is_some() { 3 } else { 1 };
     let slice = args.duration / rounds;
     let (mut ok, mut errors, mut took, mut lat) = (0u64, 0u64, 0f64, Vec::new());
     let (mut base_ok, mut base_took, mut base_lat) = (0u64, 0f64, Vec::new());
     for _ in 0..rounds {
-        if let Some(b) = base {
+        if let Some((b, base_make)) = &base {
             let started = Instant::now();
-            let o = client::load(b, args.connections, slice, Arc::clone(&make), next_run()).await;
+            let o = client::load(
+                b,
+                args.connections,
+                slice,
+                Arc::clone(base_make),
+                next_run(),
+            )
+            .await;
             base_ok += o.ok;
             base_took += started.elapsed().as_secs_f64();
             base_lat.extend(o.latencies_us);
@@ -107,8 +126,7 @@ pub(crate) async fn measure(
     let rps = ok as f64 / took;
     let base_rps = match against {
         Against::Itself => rps,
-        Against::Figure(f) => f,
-        Against::Paired(_) => base_ok as f64 / base_took,
+        Against::Paired(..) => base_ok as f64 / base_took,
     };
     eprintln!(
         "  {backend:8} {clusters:>7} {workload:38} {rps:>9.0} req/s  x{:.2}  p99 {:.2} ms  errors {errors}",

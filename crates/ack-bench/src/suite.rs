@@ -2,7 +2,7 @@
 //! the engine, the rollout, staleness and the targets, as one markdown report.
 
 use crate::client::{self, Make, Rng, Target};
-use crate::measure::{Against, measure, status_maker};
+use crate::measure::{Against, measure, status_maker, task_info_maker};
 use crate::{
     Args, RAW_COMMITS_FOR, STALENESS_SAMPLES, encode, engine, fleet, fleet_api, procs, replicas,
     rollout_block, scratch, targets,
@@ -104,14 +104,15 @@ pub(crate) async fn run(args: &Args) -> Result<(), String> {
                 addr: base.addr.clone(),
                 key: t.key.clone(),
             };
-            let block_base = measure(
+            let base_status = status_maker(size, &["metrics-server"]);
+            measure(
                 &mut rows,
                 args,
                 (&bt, Against::Itself),
                 "baseline",
                 size,
                 &format!("fixed {}-byte body, same route", body.len()),
-                status_maker(size, &["metrics-server"]),
+                Arc::clone(&base_status),
             )
             .await;
             if cross.is_empty()
@@ -129,7 +130,7 @@ pub(crate) async fn run(args: &Args) -> Result<(), String> {
                 measure(
                     &mut rows,
                     args,
-                    (&t, Against::Paired(&bt)),
+                    (&t, Against::Paired(&bt, None)),
                     backend,
                     size,
                     name,
@@ -154,7 +155,7 @@ pub(crate) async fn run(args: &Args) -> Result<(), String> {
             measure(
                 &mut rows,
                 args,
-                (&t, Against::Figure(block_base)),
+                (&t, Against::Paired(&bt, Some(&base_status))),
                 backend,
                 size,
                 "DescribeClusterAddonsVersion",
@@ -189,7 +190,7 @@ pub(crate) async fn run(args: &Args) -> Result<(), String> {
             measure(
                 &mut rows,
                 args,
-                (&t, Against::Paired(&bt)),
+                (&t, Against::Paired(&bt, None)),
                 backend,
                 size,
                 "status, 1 add-on, 1,000 upgrades running",
@@ -197,19 +198,11 @@ pub(crate) async fn run(args: &Args) -> Result<(), String> {
             )
             .await;
             loaded_rss = loaded_rss.max(procs::rss_mib(server.pid));
-            let ids: &'static [String] = Box::leak(tasks.into_boxed_slice());
-            let info: Arc<Make> = Arc::new(move |rng: &mut Rng| {
-                (
-                    "GET",
-                    format!("/tasks/{}", ids[rng.below(ids.len())]),
-                    String::new(),
-                    "DescribeTaskInfo",
-                )
-            });
+            let info = task_info_maker(tasks);
             measure(
                 &mut rows,
                 args,
-                (&t, Against::Figure(block_base)),
+                (&t, Against::Paired(&bt, Some(&base_status))),
                 backend,
                 size,
                 "DescribeTaskInfo",
@@ -262,7 +255,7 @@ pub(crate) async fn run(args: &Args) -> Result<(), String> {
         }
     }
     let mut md = String::from("## ack-addons benchmark\n\n");
-    writeln!(md, "{} connections, {} s per workload, signatures verified (ACS3-HMAC-SHA256, fresh nonce per request). Server on core 0, load generator on core 1.{placement} The baseline receives the same signed requests and ignores the signature. Status rows are paired with the baseline (three rounds, each a third of the time on the baseline then on the server; the ratio is over the same rounds); DescribeClusterAddonsVersion and DescribeTaskInfo, routes the baseline does not serve, are compared with the baseline row of their block.\n", args.connections, args.duration.as_secs_f64()).ok();
+    writeln!(md, "{} connections, {} s per workload, signatures verified (ACS3-HMAC-SHA256, fresh nonce per request). Server on core 0, load generator on core 1.{placement} The baseline receives the same signed requests and ignores the signature. Status rows are paired with the baseline (three rounds, each a third of the time on the baseline then on the server; the ratio is over the same rounds); DescribeClusterAddonsVersion and DescribeTaskInfo, routes the baseline does not serve, are paired the same way with the baseline answering its status route (the block's status requests, in the same rounds).\n", args.connections, args.duration.as_secs_f64()).ok();
     md.push_str("| backend | clusters | workload | req/s | × baseline | p50 ms | p99 ms | errors |\n|---|---:|---|---:|---:|---:|---:|---:|\n");
     for r in &rows {
         writeln!(
