@@ -2,6 +2,7 @@
 HTTP API: request counts by action and code, tasks ended by type and state."""
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -45,6 +46,10 @@ def test_prometheus_scrapes_the_metrics(server, tea_v3, tmp_path):
     assert "ack_request_duration_seconds_bucket" in text and "ack_tasks_running" in text
     assert 'ack_stage_duration_seconds_bucket{le="0.001",stage="precheck"}' in text
     assert 'ack_addons_build_info{version="' in text
+    # The cluster's task went start, three stages, end through the engine's group commit.
+    commits = int(re.search(r"^ack_engine_commits_total (\d+)$", text, re.M).group(1))
+    writes = int(re.search(r"^ack_engine_commit_writes_total (\d+)$", text, re.M).group(1))
+    assert writes >= 5 and 1 <= commits <= writes, (commits, writes)
     port = free_port()
     (tmp_path / "prometheus.yml").write_text(
         "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: ack\n"
@@ -62,7 +67,8 @@ def test_prometheus_scrapes_the_metrics(server, tea_v3, tmp_path):
                 up = query(port, 'up{job="ack"}')
                 stages = query(port, 'sum(ack_stage_duration_seconds_count{stage="apply"})')
                 build = query(port, 'ack_addons_build_info')
-                if created and refused and ended and up and stages and build:
+                batched = query(port, 'ack_engine_commit_writes_total')
+                if created and refused and ended and up and stages and build and batched:
                     break
             except OSError:
                 pass
@@ -70,7 +76,7 @@ def test_prometheus_scrapes_the_metrics(server, tea_v3, tmp_path):
             time.sleep(0.5)
         assert up == [1.0]
         assert created[0] >= 1 and refused[0] >= 1 and ended[0] >= 1
-        assert stages[0] >= 1 and build == [1.0]
+        assert stages[0] >= 1 and build == [1.0] and batched[0] >= 5
     finally:
         prom.terminate()
         prom.wait(timeout=10)

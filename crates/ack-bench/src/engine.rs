@@ -77,6 +77,8 @@ pub struct EngineRun {
     pub tasks: usize,
     pub end_to_end_s: f64,
     pub drain_s: f64,
+    /// The drain server's mean group commit: writes per transaction, from its `/metrics`.
+    pub batch: Option<f64>,
 }
 
 /// Upgrades with `--stage-duration 0` on fresh copies of the fleet: from the first request
@@ -97,6 +99,7 @@ pub async fn engine(db_like: &str, n: usize, clusters: usize) -> Result<EngineRu
     let tmp = std::env::temp_dir().join(format!("ack-bench-{}", std::process::id()));
     let fleet = tmp.join(format!("fleet-{clusters}.jsonl"));
     let mut secs = Vec::new();
+    let mut batch = None;
     for stage in ["0s", "1h"] {
         let db = fresh_db(backend, &pg, &tmp, "bench_engine")?;
         import(&fleet, &db)?;
@@ -126,13 +129,38 @@ pub async fn engine(db_like: &str, n: usize, clusters: usize) -> Result<EngineRu
         }
         secs.push(started.elapsed().as_secs_f64());
         store.close().await;
+        if stage != "0s" {
+            batch = mean_batch(&Target::signed(&server.addr)).await;
+        }
         drop(server);
     }
     Ok(EngineRun {
         tasks: n,
         end_to_end_s: secs[0],
         drain_s: secs[1],
+        batch,
     })
+}
+
+/// Writes per group-commit transaction so far, from the server's `/metrics`.
+async fn mean_batch(t: &Target) -> Option<f64> {
+    let (_, body) = client::Conn::open(t)
+        .await
+        .ok()?
+        .call("GET", "/metrics", "", "Metrics", b"")
+        .await
+        .ok()?;
+    batch_of(&String::from_utf8_lossy(&body))
+}
+
+fn batch_of(metrics: &str) -> Option<f64> {
+    let counter = |name: &str| -> Option<f64> {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+    };
+    let commits = counter("ack_engine_commits_total")?;
+    (commits > 0.0).then(|| counter("ack_engine_commit_writes_total").map(|w| w / commits))?
 }
 
 /// The back end's raw durable commit rate (commits/s): `ack-addons raw-commits` on a scratch
@@ -175,8 +203,9 @@ pub fn engine_row(backend: &str, r: &EngineRun, raw_per_s: f64) -> String {
             "–".into()
         }
     };
+    let batch = r.batch.map_or_else(|| "–".into(), |b| format!("{b:.1}"));
     format!(
-        "| {backend} | {raw_per_s:.0} | {} | {:.2} | {e2e:.0} | {} | {:.2} | {alone:.0} | {} |",
+        "| {backend} | {raw_per_s:.0} | {} | {:.2} | {e2e:.0} | {} | {:.2} | {alone:.0} | {} | {batch} |",
         r.tasks,
         r.end_to_end_s,
         ratio(e2e),
@@ -186,7 +215,7 @@ pub fn engine_row(backend: &str, r: &EngineRun, raw_per_s: f64) -> String {
 }
 
 /// The engine table's header, matching `engine_row`.
-pub const ENGINE_HEADER: &str = "| backend | raw commits/s | tasks | end to end s | tasks/s | ÷ raw commits/s | engine alone s | tasks/s | ÷ raw commits/s |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+pub const ENGINE_HEADER: &str = "| backend | raw commits/s | tasks | end to end s | tasks/s | ÷ raw commits/s | engine alone s | tasks/s | ÷ raw commits/s | writes per commit, alone |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
 
 #[cfg(test)]
 mod tests {
@@ -202,21 +231,34 @@ mod tests {
 
     #[test]
     fn the_engine_row_divides_tasks_per_second_by_raw_commits() {
-        let r = super::EngineRun {
+        let mut r = super::EngineRun {
             tasks: 1000,
             end_to_end_s: 2.0,
             drain_s: 1.0,
+            batch: Some(12.34),
         };
         assert_eq!(
             super::engine_row("sqlite", &r, 2000.0),
-            "| sqlite | 2000 | 1000 | 2.00 | 500 | 0.25 | 1.00 | 1000 | 0.50 |"
+            "| sqlite | 2000 | 1000 | 2.00 | 500 | 0.25 | 1.00 | 1000 | 0.50 | 12.3 |"
         );
-        assert!(super::engine_row("pg", &r, 0.0).ends_with("| 1000 | – |"));
+        r.batch = None;
+        assert!(super::engine_row("pg", &r, 0.0).ends_with("| 1000 | – | – |"));
         let cells = |s: &str| s.lines().next().map_or(0, |l| l.matches('|').count());
         assert_eq!(
             cells(super::ENGINE_HEADER),
             cells(&super::engine_row("x", &r, 1.0))
         );
+    }
+
+    #[test]
+    fn the_mean_batch_is_writes_over_commits_from_the_metrics_text() {
+        let text = "# TYPE ack_engine_commits counter\nack_engine_commits_total 40\nack_engine_commits_total_x 1\nack_engine_commit_writes_total 500\n";
+        assert_eq!(super::batch_of(text), Some(12.5));
+        assert_eq!(
+            super::batch_of("ack_engine_commits_total 0\nack_engine_commit_writes_total 0\n"),
+            None
+        );
+        assert_eq!(super::batch_of("nothing\n"), None);
     }
 
     #[test]

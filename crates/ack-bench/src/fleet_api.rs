@@ -361,6 +361,7 @@ mod tests {
             tasks: 10,
             end_to_end_s: 2.0,
             drain_s: 1.0,
+            batch: None,
         };
         let rows = [
             rollout_row("sqlite", 10, &Ok(run("success", 10, 0, 10)), Some(&engine)),

@@ -183,6 +183,18 @@ pub async fn render(st: &AppState) -> Result<String, String> {
         "Status calls that read the database",
         ConstCounter::new(misses),
     );
+    // Their ratio is the engine's mean batch: how many task writes share a commit.
+    let (commits, writes) = st.store.group_commits();
+    r.register(
+        "engine_commits",
+        "Transactions the engine's batched writes (task starts, stage commits, ends) took",
+        ConstCounter::new(commits),
+    );
+    r.register(
+        "engine_commit_writes",
+        "Task starts, stage commits and ends those transactions carried",
+        ConstCounter::new(writes),
+    );
     r.register(
         "nonces",
         "Signature nonces kept in memory (the last 15 minutes)",
