@@ -9,7 +9,9 @@
 //! generator then shares its core with it, which counts against PostgreSQL, not for it.
 //!
 //! The postmaster is pinned, so every backend it forks later inherits the core, and so are its
-//! children of the moment. Everything is put back as it was when the guard drops.
+//! children of the moment. Everything is put back as it was when the guard drops; a run killed
+//! before that (Ctrl-C) leaves the server on that core until it restarts, or until
+//! `taskset -a -p MASK PID` (the bench prints each pinned pid) puts it back.
 
 use std::process::Command;
 
@@ -70,6 +72,7 @@ pub fn pin(pg: &str, core: &'static str) -> Result<Pinned, String> {
         // A backend that ended meanwhile is no error.
         let Ok(mask) = mask_of(pid) else { continue };
         // Saved first, so that a refusal below puts back what was already moved.
+        eprintln!("pinning PostgreSQL process {pid} (affinity mask {mask}) to core {core}");
         guard.saved.push((pid, mask));
         taskset(&["-a", "-pc", core, &pid.to_string()])?;
     }
@@ -83,6 +86,16 @@ impl Drop for Pinned {
     fn drop(&mut self) {
         for (pid, mask) in &self.saved {
             let _ = taskset(&["-a", "-p", mask, &pid.to_string()]);
+        }
+        // Backends forked meanwhile (another client's, say) took the pinned core from the
+        // postmaster: they go back to the postmaster's own mask.
+        let Some((postmaster, mask)) = self.saved.first() else {
+            return;
+        };
+        for pid in children(*postmaster) {
+            if !self.saved.iter().any(|(p, _)| *p == pid) {
+                let _ = taskset(&["-a", "-p", mask, &pid.to_string()]);
+            }
         }
     }
 }
