@@ -22,13 +22,7 @@ pub async fn submit_upgrades(t: &Target, n: usize, clusters: usize) -> Result<Ve
     let mut calls = Vec::with_capacity(n);
     for k in 0..n {
         let (cluster, which) = (k % clusters, (k / clusters) % fleet::OLD.len());
-        let name = fleet::OLD[which];
-        let newest = &addons
-            .iter()
-            .find(|(a, _, _)| a == name)
-            .ok_or("catalog")?
-            .2;
-        let body = format!("[{{\"component_name\":\"{name}\",\"next_version\":\"{newest}\"}}]");
+        let body = fleet::upgrade_to_newest(&addons, fleet::OLD[which])?;
         let path = format!(
             "/clusters/{}/components/upgrade",
             fleet::cluster_id(cluster)

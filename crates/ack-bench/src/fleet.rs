@@ -28,6 +28,20 @@ pub fn addons() -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// UpgradeClusterAddons' body taking `name` to its newest version in `addons` (from `addons()`).
+pub fn upgrade_to_newest(
+    addons: &[(String, String, String)],
+    name: &str,
+) -> Result<String, String> {
+    let (_, _, newest) = addons
+        .iter()
+        .find(|(a, _, _)| a == name)
+        .ok_or_else(|| format!("{name} is not in the catalog"))?;
+    Ok(format!(
+        "[{{\"component_name\":\"{name}\",\"next_version\":\"{newest}\"}}]"
+    ))
+}
+
 pub fn cluster_id(i: usize) -> String {
     format!("c{i:032x}")
 }
@@ -57,4 +71,17 @@ pub fn write(path: &std::path::Path, clusters: usize) -> std::io::Result<()> {
         writeln!(out, "{c}")?;
     }
     out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_upgrade_body_names_the_newest_version_and_a_stranger_is_refused() {
+        let addons = vec![("coredns".to_string(), "v1".to_string(), "v3".to_string())];
+        assert_eq!(
+            super::upgrade_to_newest(&addons, "coredns").as_deref(),
+            Ok(r#"[{"component_name":"coredns","next_version":"v3"}]"#)
+        );
+        assert!(super::upgrade_to_newest(&addons, "nginx").is_err());
+    }
 }

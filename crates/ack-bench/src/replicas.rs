@@ -42,17 +42,12 @@ pub async fn staleness(
     for i in 0..samples.min(clusters * ADDONS.len()) {
         let cluster = fleet::cluster_id(clusters - 1 - i % clusters);
         let addon = ADDONS[i / clusters];
-        let to = &newest
-            .iter()
-            .find(|(n, _, _)| n == addon)
-            .ok_or("catalog")?
-            .2;
         let path = format!("/clusters/{cluster}/components/upgradestatus");
         let query = format!("componentIds={}", encode(&format!("[\"{addon}\"]")));
         let action = "DescribeClusterAddonsUpgradeStatus";
         on_b.call("GET", &path, &query, action, b"").await?;
         let (_, before) = on_b.call("GET", &path, &query, action, b"").await?;
-        let body = format!("[{{\"component_name\":\"{addon}\",\"next_version\":\"{to}\"}}]");
+        let body = fleet::upgrade_to_newest(&newest, addon)?;
         let upgrade = format!("/clusters/{cluster}/components/upgrade");
         let (status, out) = on_a
             .call(
