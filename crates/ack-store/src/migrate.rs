@@ -25,6 +25,7 @@ const SQLITE: &[(i64, &str)] = &[
         8,
         include_str!("../migrations/sqlite/0008_nonce_hashes.sql"),
     ),
+    (9, include_str!("../migrations/sqlite/0009_claim_order.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -46,6 +47,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         8,
         include_str!("../migrations/postgres/0008_nonce_hashes.sql"),
+    ),
+    (
+        9,
+        include_str!("../migrations/postgres/0009_claim_order.sql"),
     ),
 ];
 
