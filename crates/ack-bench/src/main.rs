@@ -30,8 +30,17 @@ struct Args {
     duration: Duration,
     #[arg(long, default_value_t = 64)]
     connections: usize,
-    #[arg(long, default_value = "1000,10000,100000", value_delimiter = ',')]
+    #[arg(
+        long,
+        default_value = "1000,10000,100000,1000000",
+        value_delimiter = ','
+    )]
     sizes: Vec<usize>,
+    /// PostgreSQL blocks leave out fleets larger than this: the 1,000,000-cluster fleet is
+    /// SQLite's figure (the embedded default that a single big fleet runs on), and its import on
+    /// PostgreSQL would take most of the run.
+    #[arg(long, default_value_t = 100_000)]
+    pg_max_size: usize,
     #[arg(long, default_value = "sqlite,postgres", value_delimiter = ',')]
     backends: Vec<String>,
     /// PostgreSQL server (trust auth); a database per fleet size is created on it.

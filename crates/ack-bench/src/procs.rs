@@ -162,13 +162,18 @@ pub fn fresh_db(backend: &str, pg: &str, tmp: &Path, name: &str) -> Result<Strin
         psql(pg, &format!("CREATE DATABASE {name}"))?;
         return Ok(format!("{pg}/{name}"));
     }
-    for ext in ["db", "db-wal", "db-shm", "db.lock"] {
-        let _ = std::fs::remove_file(tmp.join(format!("{name}.{ext}")));
-    }
+    remove_sqlite(tmp, name);
     Ok(format!(
         "sqlite://{}",
         tmp.join(format!("{name}.db")).display()
     ))
+}
+
+/// Removes a SQLite database `fresh_db` made (a big fleet's file is gigabytes).
+pub fn remove_sqlite(tmp: &Path, name: &str) {
+    for ext in ["db", "db-wal", "db-shm", "db.lock"] {
+        let _ = std::fs::remove_file(tmp.join(format!("{name}.{ext}")));
+    }
 }
 
 pub fn import(fleet: &Path, db: &str) -> Result<f64, String> {
