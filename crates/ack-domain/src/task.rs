@@ -4,6 +4,11 @@
 use crate::{AddonName, ClusterId, TaskId};
 use serde::{Deserialize, Serialize};
 
+mod outcome;
+mod upgrade_status;
+pub use outcome::Outcome;
+pub use upgrade_status::{AddonTaskStatus, UpgradeStatus};
+
 pub const STAGES: [&str; 3] = ["precheck", "apply", "verify"];
 
 /// The stage that undoes a failed or canceled change once its apply stage has started.
@@ -283,101 +288,6 @@ pub fn rollback_due(task_type: &str, addons: &[TaskAddon], stage: usize) -> bool
         "addon_install" | "addon_upgrade" | "addon_modify"
     ) && stage >= 1
         && addons.iter().any(|a| a.operation != Operation::Uninstall)
-}
-
-/// The upgrade-status `tasks.status` vocabulary (ack-addon-api.md §4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum UpgradeStatus {
-    /// Installing (or removing).
-    Running,
-    /// Upgrading or changing config.
-    Upgrading,
-    Paused,
-    Success,
-    Failed,
-    Canceled,
-}
-
-impl UpgradeStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Running => "Running",
-            Self::Upgrading => "Upgrading",
-            Self::Paused => "Paused",
-            Self::Success => "Success",
-            Self::Failed => "Failed",
-            Self::Canceled => "Canceled",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Running,
-            Self::Upgrading,
-            Self::Paused,
-            Self::Success,
-            Self::Failed,
-            Self::Canceled,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
-    }
-
-    pub fn in_flight(self) -> bool {
-        matches!(self, Self::Running | Self::Upgrading | Self::Paused)
-    }
-}
-
-/// The latest task that touched one add-on of one cluster.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AddonTaskStatus {
-    pub cluster_id: ClusterId,
-    pub component: AddonName,
-    pub task_id: TaskId,
-    pub status: UpgradeStatus,
-    pub created_at: i64,
-    pub finished_at: Option<i64>,
-    pub is_canceled: bool,
-    pub message: String,
-}
-
-/// How a task ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    Success,
-    Failed(TaskFailure),
-    Canceled(String),
-}
-
-impl Outcome {
-    pub fn task_state(&self) -> TaskState {
-        match self {
-            Self::Success => TaskState::Success,
-            Self::Failed(_) => TaskState::Fail,
-            Self::Canceled(_) => TaskState::Canceled,
-        }
-    }
-
-    pub fn upgrade_status(&self) -> UpgradeStatus {
-        match self {
-            Self::Success => UpgradeStatus::Success,
-            Self::Failed(_) => UpgradeStatus::Failed,
-            Self::Canceled(_) => UpgradeStatus::Canceled,
-        }
-    }
-
-    /// A failed rollback leaves the add-ons in no known state.
-    pub fn leaves_broken(&self) -> bool {
-        matches!(self, Self::Failed(f) if f.code == ROLLBACK_FAILED)
-    }
-
-    pub fn message(&self) -> String {
-        match self {
-            Self::Success => String::new(),
-            Self::Failed(f) => format!("{}: {}", f.code, f.message),
-            Self::Canceled(reason) => reason.clone(),
-        }
-    }
 }
 
 /// An injected fault: the next stage of a matching task fails with this code and message.

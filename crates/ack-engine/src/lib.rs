@@ -8,6 +8,7 @@ pub mod metrics;
 mod rollback;
 mod runner;
 mod signals;
+mod stage;
 
 pub use executor::Executor;
 pub use runner::{Engine, EngineConfig};
