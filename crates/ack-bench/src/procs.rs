@@ -45,12 +45,27 @@ pub struct Server {
 impl Server {
     fn spawn(mut cmd: Command) -> Result<Self, String> {
         let started = Instant::now();
+        // The servers' own speed is measured, not their log's: one line per request (written
+        // to nowhere) would be most of a status call's work. For profiling by hand,
+        // ACK_BENCH_SERVER_LOG=FILE appends their log there at ACK_BENCH_SERVER_LOG_LEVEL
+        // (e.g. `warn,sqlx::query=debug`, every statement with its time).
+        let (stderr, level) = match std::env::var_os("ACK_BENCH_SERVER_LOG") {
+            Some(path) => (
+                Stdio::from(
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(path)
+                        .map_err(|e| e.to_string())?,
+                ),
+                std::env::var("ACK_BENCH_SERVER_LOG_LEVEL").unwrap_or_else(|_| "warn".into()),
+            ),
+            None => (Stdio::null(), "warn".into()),
+        };
         let mut child = cmd
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            // The servers' own speed is measured, not their log's: one line per request
-            // (written to nowhere) would be most of a status call's work.
-            .env("ACK_ADDONS_LOG", "warn")
+            .stderr(stderr)
+            .env("ACK_ADDONS_LOG", level)
             .spawn()
             .map_err(|e| e.to_string())?;
         let mut out = BufReader::new(child.stdout.take().ok_or("no stdout")?);

@@ -49,6 +49,15 @@ pub struct MemberRecord {
     pub message: String,
 }
 
+/// What the failure gate and a cancel's wait need of the whole rollout: its members running and
+/// failed. Only those two: counting every member's state at every step cost the driver a read of
+/// the whole rollout each time, so a step grew with the rollout's size.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GateCounts {
+    pub running: u64,
+    pub fail: u64,
+}
+
 /// Members by state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -93,7 +102,7 @@ pub struct View {
     /// The current wave and the one before it (for the soak), when they exist.
     pub current: Option<WaveRecord>,
     pub previous: Option<WaveRecord>,
-    pub counts: Counts,
+    pub counts: GateCounts,
     /// Counts of the current wave.
     pub wave_counts: Counts,
     /// Pending members of the current wave, in cluster-id order, as many as may start.

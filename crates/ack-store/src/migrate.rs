@@ -26,6 +26,10 @@ const SQLITE: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0008_nonce_hashes.sql"),
     ),
     (9, include_str!("../migrations/sqlite/0009_claim_order.sql")),
+    (
+        10,
+        include_str!("../migrations/sqlite/0010_rollback_members.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -51,6 +55,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         9,
         include_str!("../migrations/postgres/0009_claim_order.sql"),
+    ),
+    (
+        10,
+        include_str!("../migrations/postgres/0010_rollback_members.sql"),
     ),
 ];
 

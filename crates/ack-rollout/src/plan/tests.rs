@@ -1,5 +1,5 @@
 use super::*;
-use ack_domain::fleet::{Counts, RolloutRecord, WaveRecord};
+use ack_domain::fleet::{Counts, GateCounts, RolloutRecord, WaveRecord};
 use ack_domain::rollout::{RolloutSpec, Selector};
 use ack_domain::{RolloutId, TaskId};
 use serde_json::json;
@@ -37,7 +37,7 @@ fn view(s: Strategy, waves: usize) -> View {
         },
         current: (waves > 0).then(|| wave(0, WaveState::Pending, None)),
         previous: None,
-        counts: Counts::default(),
+        counts: GateCounts::default(),
         wave_counts: Counts::default(),
         pending_in_wave: (0..10).map(cid).collect(),
         rollback_candidates: Vec::new(),
@@ -129,7 +129,10 @@ fn a_wave_starts_at_most_max_parallel_and_tops_up_as_tasks_end() {
         success: 0,
         ..Counts::default()
     };
-    v.counts = v.wave_counts;
+    v.counts = GateCounts {
+        running: 2,
+        fail: 0,
+    };
     assert_eq!(decide(&v, 1001).start.len(), 1);
     v.rollout.state = RolloutState::Paused;
     assert!(
@@ -184,14 +187,17 @@ fn a_wave_ends_when_its_members_have_and_the_canary_can_pause() {
 fn the_gate_trips_lets_running_tasks_end_then_rolls_back_then_fails() {
     let mut v = view(strategy(json!({"max_failures": 1, "max_parallel": 10})), 3);
     v.current = Some(wave(1, WaveState::Running, None));
-    v.counts = Counts {
+    v.counts = GateCounts {
+        fail: 1,
+        running: 2,
+    };
+    v.wave_counts = Counts {
         fail: 1,
         running: 2,
         pending: 5,
         success: 3,
         ..Counts::default()
     };
-    v.wave_counts = v.counts;
     let within = decide(&v, 1);
     assert!(
         !within.trip && within.start.len() == 8,
@@ -228,10 +234,9 @@ fn cancel_cancels_running_tasks_and_ends_once_they_have() {
     let mut v = view(strategy(json!({})), 2);
     v.rollout.canceling = true;
     v.current = Some(wave(0, WaveState::Running, None));
-    v.counts = Counts {
+    v.counts = GateCounts {
         running: 1,
-        pending: 9,
-        ..Counts::default()
+        fail: 0,
     };
     v.cancelable = vec![TaskId::parse("T-1").unwrap()];
     let step = decide(&v, 1);
@@ -245,10 +250,6 @@ fn cancel_cancels_running_tasks_and_ends_once_they_have() {
 
 #[test]
 fn everything_skipped_ends_at_once() {
-    let mut v = view(strategy(json!({})), 0);
-    v.counts = Counts {
-        skipped: 3,
-        ..Counts::default()
-    };
+    let v = view(strategy(json!({})), 0);
     assert_eq!(decide(&v, 1).end.unwrap().state, RolloutState::Success);
 }

@@ -5,7 +5,7 @@
 use super::rollout_rows::{counts_of, rollout_row, wave_row};
 use super::{Backend, Res, Store};
 use crate::unavailable;
-use ack_domain::fleet::{View, WaveRecord};
+use ack_domain::fleet::{GateCounts, View, WaveRecord};
 use ack_domain::{ClusterId, DomainError, RolloutId, TaskId};
 
 fn ids<T>(rows: Vec<String>, parse: impl Fn(&str) -> Result<T, DomainError>) -> Res<Vec<T>> {
@@ -131,7 +131,22 @@ impl Store {
         let previous = waves
             .into_iter()
             .find(|x| x.index + 1 == rollout.current_wave);
-        let counts = self.rollout_counts(id).await?;
+        // Running and failed members alone, over the index on (rollout_id, state): as many rows
+        // as run or failed, not the whole rollout.
+        let whole = counts_of(
+            sqlx::query_as(
+                "SELECT state, COUNT(*) FROM rollout_clusters
+                 WHERE rollout_id = $1 AND state IN ('running', 'fail') GROUP BY state",
+            )
+            .bind(id.as_str())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?,
+        )?;
+        let counts = GateCounts {
+            running: whole.running,
+            fail: whole.fail,
+        };
         let wave_counts = counts_of(
             sqlx::query_as("SELECT state, COUNT(*) FROM rollout_clusters WHERE rollout_id = $1 AND wave = $2 GROUP BY state")
                 .bind(id.as_str())

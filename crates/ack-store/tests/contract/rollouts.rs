@@ -392,7 +392,9 @@ pub async fn suite(store: &Store) {
     );
     store.observe_rollout(&r.id).await.unwrap();
     let view = store.rollout_view(&r.id).await.unwrap();
-    assert_eq!((view.counts.success, view.counts.running), (1, 0));
+    assert_eq!((view.wave_counts.success, view.counts.running), (1, 0));
+    let (_, _, all) = store.rollout("ro", &r.id).await.unwrap();
+    assert_eq!((all.success, all.running), (1, 0));
 
     // Paused, resumed, canceled; a cancel is carried out by the driver's step.
     store
