@@ -66,7 +66,8 @@ impl Store {
     }
 
     /// Moves members whose task ended to that task's outcome, and members whose rollback task
-    /// ended to `rolled_back` (or notes that it failed).
+    /// ended to `rolled_back` (or notes that it failed). `rollback_task_id > ''` is migration
+    /// 10's index range: members with a rollback task, not every succeeded one.
     pub async fn observe_rollout(&self, id: &RolloutId) -> Res<()> {
         let _turn = self.write_turn().await;
         sqlx::query(
@@ -84,7 +85,7 @@ impl Store {
         .map_err(unavailable)?;
         sqlx::query(
             "UPDATE rollout_clusters SET state = 'rolled_back', message = 'returned to ' || from_version
-             WHERE rollout_id = $1 AND state = 'success' AND rollback_task_id <> '' AND EXISTS (SELECT 1 FROM tasks t
+             WHERE rollout_id = $1 AND state = 'success' AND rollback_task_id > '' AND EXISTS (SELECT 1 FROM tasks t
                WHERE t.task_id = rollout_clusters.rollback_task_id AND t.state = 'success')",
         )
         .bind(id.as_str())
@@ -93,7 +94,7 @@ impl Store {
         .map_err(unavailable)?;
         sqlx::query(
             "UPDATE rollout_clusters SET message = 'its rollback task ' || rollback_task_id || ' did not succeed'
-             WHERE rollout_id = $1 AND state = 'success' AND rollback_task_id <> '' AND message = '' AND EXISTS (SELECT 1 FROM tasks t
+             WHERE rollout_id = $1 AND state = 'success' AND rollback_task_id > '' AND message = '' AND EXISTS (SELECT 1 FROM tasks t
                WHERE t.task_id = rollout_clusters.rollback_task_id AND t.state IN ('fail', 'canceled'))",
         )
         .bind(id.as_str())
@@ -190,7 +191,7 @@ impl Store {
         // task that ended since then must still be observed before the rollout may end.
         let rollbacks_live: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM rollout_clusters
-             WHERE rollout_id = $1 AND state = 'success' AND rollback_task_id <> '' AND message = ''",
+             WHERE rollout_id = $1 AND state = 'success' AND rollback_task_id > '' AND message = ''",
         )
         .bind(id.as_str())
         .fetch_one(&self.pool)
