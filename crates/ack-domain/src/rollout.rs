@@ -82,6 +82,19 @@ pub struct Strategy {
     pub pause_after_canary: bool,
 }
 
+impl Strategy {
+    /// The size of a regular wave for `to_change` clusters: `wave_percent` of them (rounded
+    /// up) when set, else `wave_size`; never zero.
+    pub fn wave_len(&self, to_change: usize) -> usize {
+        let n = if self.wave_percent > 0 {
+            (to_change * self.wave_percent as usize).div_ceil(100)
+        } else {
+            self.wave_size as usize
+        };
+        n.max(1)
+    }
+}
+
 /// A CreateAddonRollout body, parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RolloutSpec {

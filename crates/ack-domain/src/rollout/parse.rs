@@ -111,17 +111,6 @@ impl Strategy {
             given,
         ))
     }
-
-    /// The size of a regular wave for `to_change` clusters: `wave_percent` of them (rounded
-    /// up) when set, else `wave_size`; never zero.
-    pub fn wave_len(&self, to_change: usize) -> usize {
-        let n = if self.wave_percent > 0 {
-            (to_change * self.wave_percent as usize).div_ceil(100)
-        } else {
-            self.wave_size as usize
-        };
-        n.max(1)
-    }
 }
 
 fn string_list(m: &Map<String, Value>, key: &str) -> Result<(), DomainError> {
