@@ -14,7 +14,7 @@ fn corrupt(what: &str, value: &str) -> DomainError {
     DomainError::Internal(format!("stored {what} {value:?} does not parse"))
 }
 
-fn get<'r, T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>>(
+pub(crate) fn get<'r, T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>>(
     row: &'r AnyRow,
     col: &str,
 ) -> Result<T, DomainError> {

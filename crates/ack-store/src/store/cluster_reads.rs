@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 /// The add-on rows of cluster `c.cluster_id`, as JSON arrays both back ends can build; with
 /// `only`, just those of the add-on named in CTE `k`.
-fn addons_columns(backend: Backend, only: bool) -> String {
+pub(super) fn addons_columns(backend: Backend, only: bool) -> String {
     let (i, s) = if only {
         (
             " AND i.name IN (SELECT name FROM k)",
@@ -36,7 +36,7 @@ fn addons_columns(backend: Backend, only: bool) -> String {
     }
 }
 
-fn cluster_addons_of(row: &sqlx::any::AnyRow) -> Res<ClusterAddons> {
+pub(super) fn cluster_addons_of(row: &sqlx::any::AnyRow) -> Res<ClusterAddons> {
     let cluster = rows::cluster(row)?;
     let (instances, statuses) = rows::addons_json(row, &cluster.id)?;
     Ok(ClusterAddons {
