@@ -45,8 +45,8 @@ pub(crate) async fn log_task(
         tx,
         "INSERT INTO events (account, type, cluster_id, task_id, addon, state, level, reason, message, time_ms)
          SELECT t.account, $2, t.cluster_id, t.task_id,
-           CASE WHEN (SELECT COUNT(*) FROM task_addons a WHERE a.task_id = t.task_id) = 1
-                THEN (SELECT MIN(a.component) FROM task_addons a WHERE a.task_id = t.task_id) ELSE '' END,
+           (SELECT CASE WHEN COUNT(*) = 1 THEN MIN(a.component) ELSE '' END
+              FROM task_addons a WHERE a.task_id = t.task_id),
            $3, $4, $5, $6, $7 FROM tasks t WHERE t.task_id = $1
          RETURNING event_id, account, type",
         task_id,

@@ -58,8 +58,20 @@ impl Deferred {
         for chunk in self.events.chunks(ROWS) {
             task_events(tx, backend, chunk).await?;
         }
+        if self.logs.is_empty() {
+            return Ok(());
+        }
+        // Without a webhook anywhere there is no delivery to queue, so the logged rows need not
+        // come back. A webhook made meanwhile waits for this batch's write lock on SQLite; on
+        // PostgreSQL it misses these events, as it would if made just after the outbox's own
+        // lookup of the accounts' webhooks.
+        let hooked = sqlx::query_scalar::<_, i64>("SELECT 1 FROM webhooks LIMIT 1")
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(unavailable)?
+            .is_some();
         for chunk in self.logs.chunks(ROWS) {
-            let logged = log(tx, backend, chunk).await?;
+            let logged = log(tx, backend, chunk, hooked).await?;
             super::webhook_outbox::enqueue_all(tx, &logged).await?;
         }
         Ok(())
@@ -118,17 +130,23 @@ async fn log(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
     rows: &[TaskLog],
+    returning: bool,
 ) -> Res<Vec<LoggedRow>> {
-    // Ordered by the row's place, so that event ids keep the order the writes logged in.
+    // Ordered by the row's place, so that event ids keep the order the writes logged in. The
+    // add-on is named when the task has exactly one.
     let sql = format!(
         "WITH v (o, t, ty, st, lv, rs, ms, tm) AS (VALUES {})
          INSERT INTO events (account, type, cluster_id, task_id, addon, state, level, reason, message, time_ms)
          SELECT t.account, v.ty, t.cluster_id, t.task_id,
-           CASE WHEN (SELECT COUNT(*) FROM task_addons a WHERE a.task_id = t.task_id) = 1
-                THEN (SELECT MIN(a.component) FROM task_addons a WHERE a.task_id = t.task_id) ELSE '' END,
-           v.st, v.lv, v.rs, v.ms, v.tm FROM v JOIN tasks t ON t.task_id = v.t ORDER BY v.o
-         RETURNING event_id, account, type, time_ms",
-        values_placeholders(backend, rows.len(), 8)
+           (SELECT CASE WHEN COUNT(*) = 1 THEN MIN(a.component) ELSE '' END
+              FROM task_addons a WHERE a.task_id = t.task_id),
+           v.st, v.lv, v.rs, v.ms, v.tm FROM v JOIN tasks t ON t.task_id = v.t ORDER BY v.o{}",
+        values_placeholders(backend, rows.len(), 8),
+        if returning {
+            " RETURNING event_id, account, type, time_ms"
+        } else {
+            ""
+        }
     );
     let mut q = sqlx::query(AssertSqlSafe(sql));
     for (o, r) in rows.iter().enumerate() {
@@ -141,6 +159,10 @@ async fn log(
             .bind(r.reason.as_str())
             .bind(r.message.as_str())
             .bind(r.time_ms);
+    }
+    if !returning {
+        q.execute(&mut **tx).await.map_err(unavailable)?;
+        return Ok(Vec::new());
     }
     let got = q.fetch_all(&mut **tx).await.map_err(unavailable)?;
     got.iter()
