@@ -57,7 +57,17 @@ async fn start(
     changes: &[AddonChange],
 ) -> Result<Reply, ApiError> {
     let id = ctx.cluster_id()?;
-    let ca = st.store.cluster_addons(&ctx.account, &id).await?;
+    // Only names the catalog lists reach the database (the plan refuses the others, and a name
+    // such as one holding a NUL byte is no text PostgreSQL takes).
+    let names: Vec<&str> = changes
+        .iter()
+        .map(|c| c.name.as_str())
+        .filter(|n| st.catalog.require(n).is_ok())
+        .collect();
+    let ca = st
+        .store
+        .cluster_addons_named(&ctx.account, &id, &names)
+        .await?;
     let addons = plan(&st.catalog, &ca.cluster, &ca.instances, op, changes)?;
     // A friendly refusal first; the store's unique index is what guarantees it.
     for a in &addons {

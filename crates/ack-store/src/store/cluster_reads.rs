@@ -54,11 +54,42 @@ impl Store {
     /// every status call, where each round trip to the database costs more than the query (the
     /// add-on rows come back as JSON arrays, which both back ends can build).
     pub async fn cluster_addons(&self, account: &str, id: &ClusterId) -> Res<ClusterAddons> {
+        self.cluster_addons_named(account, id, &[]).await
+    }
+
+    /// [`Store::cluster_addons`] with only the instances and statuses of the add-ons `names`
+    /// (what a change of those add-ons is planned from), so that a cluster with many add-ons
+    /// does not send all of them for a change of one. No names: the whole cluster.
+    pub async fn cluster_addons_named(
+        &self,
+        account: &str,
+        id: &ClusterId,
+        names: &[&str],
+    ) -> Res<ClusterAddons> {
+        let n = names.len();
+        let at = |k: usize| match self.backend {
+            Backend::Postgres => format!("${k}"),
+            Backend::Sqlite => "?".to_string(),
+        };
+        let k = if n == 0 {
+            String::new()
+        } else {
+            format!(
+                "WITH k (name) AS (VALUES {}) ",
+                values_placeholders(self.backend, n, 1)
+            )
+        };
         let sql = format!(
-            "SELECT c.*, {} FROM clusters c WHERE c.cluster_id = $1 AND c.account = $2",
-            addons_columns(self.backend, false)
+            "{k}SELECT c.*, {} FROM clusters c WHERE c.cluster_id = {} AND c.account = {}",
+            addons_columns(self.backend, n > 0),
+            at(n + 1),
+            at(n + 2)
         );
-        let row = sqlx::query(AssertSqlSafe(sql))
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for name in names {
+            q = q.bind(*name);
+        }
+        let row = q
             .bind(id.as_str())
             .bind(account)
             .fetch_optional(&self.pool)
