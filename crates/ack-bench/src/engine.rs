@@ -15,9 +15,10 @@ pub fn engine_flags(stage: &'static str) -> [&'static str; 4] {
     ["--stage-duration", stage, "--max-concurrent-tasks", "256"]
 }
 
-/// Starts `n` upgrades spread over the fleet, 32 requests in flight (as many clients would),
-/// and returns their task ids in order.
+/// Starts `n` upgrades spread over the fleet from 32 clients at once, each calling in turn over a
+/// keep-alive connection of its own (as an SDK client does), and returns their task ids in order.
 pub async fn submit_upgrades(t: &Target, n: usize, clusters: usize) -> Result<Vec<String>, String> {
+    const CLIENTS: usize = 32;
     let addons = fleet::addons();
     let mut calls = Vec::with_capacity(n);
     for k in 0..n {
@@ -27,40 +28,40 @@ pub async fn submit_upgrades(t: &Target, n: usize, clusters: usize) -> Result<Ve
             "/clusters/{}/components/upgrade",
             fleet::cluster_id(cluster)
         );
-        calls.push((path, body));
+        calls.push((k, path, body));
+    }
+    let queue = std::sync::Arc::new(std::sync::Mutex::new(calls.into_iter()));
+    let mut clients = tokio::task::JoinSet::new();
+    for _ in 0..CLIENTS.min(n) {
+        let (t, queue) = (t.clone(), queue.clone());
+        clients.spawn(async move {
+            let mut conn = client::Conn::open(&t).await?;
+            let mut got = Vec::new();
+            loop {
+                let next = queue.lock().map_err(|e| e.to_string())?.next();
+                let Some((k, path, body)) = next else {
+                    return Ok::<_, String>(got);
+                };
+                let (status, out) = conn
+                    .call("POST", &path, "", "UpgradeClusterAddons", body.as_bytes())
+                    .await?;
+                if status != 200 {
+                    return Err(format!(
+                        "upgrade answered {status}: {}",
+                        String::from_utf8_lossy(&out)
+                    ));
+                }
+                let v: serde_json::Value =
+                    serde_json::from_slice(&out).map_err(|e| e.to_string())?;
+                got.push((k, v["task_id"].as_str().unwrap_or_default().to_string()));
+            }
+        });
     }
     let mut ids = vec![String::new(); n];
-    let mut running = tokio::task::JoinSet::new();
-    let mut calls = calls.into_iter().enumerate();
-    loop {
-        while running.len() < 32
-            && let Some((k, (path, body))) = calls.next()
-        {
-            let t = t.clone();
-            running.spawn(async move {
-                let r = async {
-                    client::Conn::open(&t)
-                        .await?
-                        .call("POST", &path, "", "UpgradeClusterAddons", body.as_bytes())
-                        .await
-                }
-                .await;
-                (k, r)
-            });
+    while let Some(done) = clients.join_next().await {
+        for (k, id) in done.map_err(|e| e.to_string())?? {
+            ids[k] = id;
         }
-        let Some(done) = running.join_next().await else {
-            break;
-        };
-        let (k, r) = done.map_err(|e| e.to_string())?;
-        let (status, out) = r?;
-        if status != 200 {
-            return Err(format!(
-                "upgrade answered {status}: {}",
-                String::from_utf8_lossy(&out)
-            ));
-        }
-        let v: serde_json::Value = serde_json::from_slice(&out).map_err(|e| e.to_string())?;
-        ids[k] = v["task_id"].as_str().unwrap_or_default().to_string();
     }
     Ok(ids)
 }
