@@ -795,6 +795,31 @@ async fn run_through_after_claim(store: &Store, task: &Task) {
     );
 }
 
+/// The status cache warmed from the database answers what the database does, cluster by
+/// cluster (each back end reads its pages its own way).
+async fn warm_matches_the_database(url: &str, warm: &Store) {
+    let (clusters, n) = warm
+        .list_clusters("acct", &ClusterFilter::default(), 1, 10)
+        .await
+        .unwrap();
+    assert_eq!(n, 4);
+    assert_eq!(warm.warm_status_cache().await.unwrap(), 4);
+    let cold = Store::connect(url).await.unwrap().with_status_cache(0);
+    for c in &clusters {
+        let from_db = cold
+            .with_addons("acct", &c.id, None, |s| format!("{s:?}"))
+            .await
+            .unwrap();
+        let warmed = warm
+            .with_addons("acct", &c.id, None, |s| format!("{s:?}"))
+            .await
+            .unwrap();
+        assert_eq!(warmed, from_db);
+        assert!(from_db.contains(&c.kubernetes_version));
+    }
+    cold.close().await;
+}
+
 #[tokio::test]
 async fn sqlite_store_contract() {
     let dir = tempfile::tempdir().unwrap();
@@ -805,25 +830,7 @@ async fn sqlite_store_contract() {
     // Reopening migrates nothing twice and keeps everything; the warm-up loads what the
     // status calls would.
     let reopened = Store::connect(&url).await.unwrap();
-    let (clusters, n) = reopened
-        .list_clusters("acct", &ClusterFilter::default(), 1, 10)
-        .await
-        .unwrap();
-    assert_eq!(reopened.warm_status_cache().await.unwrap(), 4);
-    let cold = Store::connect(&url).await.unwrap().with_status_cache(0);
-    for c in &clusters {
-        let from_db = cold
-            .with_addons("acct", &c.id, None, |s| format!("{s:?}"))
-            .await
-            .unwrap();
-        let warmed = reopened
-            .with_addons("acct", &c.id, None, |s| format!("{s:?}"))
-            .await
-            .unwrap();
-        assert_eq!(warmed, from_db);
-        assert!(from_db.contains(&c.kubernetes_version));
-    }
-    assert_eq!(n, 4);
+    warm_matches_the_database(&url, &reopened).await;
     assert_eq!(
         reopened
             .list_clusters("acct", &ClusterFilter::default(), 1, 10)
@@ -887,6 +894,15 @@ async fn postgres_store_contract() {
     }
     suite(store).await;
     following.abort();
+    let warm = Store::connect(&url).await.unwrap();
+    let follower = warm.clone();
+    let following = tokio::spawn(async move { follower.follow_status_changes().await });
+    while !warm.status_cache_live() {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    warm_matches_the_database(&url, &warm).await;
+    following.abort();
+    warm.close().await;
     let reopened = Store::connect(&url).await.unwrap();
     assert_eq!(
         reopened
