@@ -203,6 +203,8 @@ def test_the_failure_gate_stops_the_rollout_and_rolls_back(tmp_path, case):
                 assert e["state"] == "fail" and [t.task_id for t in ups] == [e["task_id"]], e
                 info = c.describe_task_info(e["task_id"]).body
                 assert (info.state, info.error.code) == ("fail", "HelmReleaseFailed")
+                # The member says why, in its task's words.
+                assert e["message"] == f"{info.error.code}: {info.error.message}", e
                 assert stage_names(info) == ["precheck", "apply", "rollback"] and info.stages[-1].state == "success"
                 assert rollbacks == [], "the failed cluster was rolled back by its own task's rollback stage"
                 assert (inst.state, inst.version) == ("active", COREDNS_OLD)
