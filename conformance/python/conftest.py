@@ -90,6 +90,9 @@ class Server:
 PG = os.environ.get("ACK_ADDONS_TEST_PG")  # e.g. postgres://postgres@127.0.0.1:5432: run on PostgreSQL
 
 
+CREATED_DBS = set()  # the PostgreSQL databases this session made, dropped when it ends
+
+
 def fresh_db(tmp, name):
     """A new empty database: a SQLite file in `tmp`, or with ACK_ADDONS_TEST_PG a fresh
     PostgreSQL database on that server."""
@@ -98,7 +101,16 @@ def fresh_db(tmp, name):
     db = f"ack_t_{name}_{os.getpid()}"
     for sql in (f"DROP DATABASE IF EXISTS {db} WITH (FORCE)", f"CREATE DATABASE {db}"):
         subprocess.run(["psql", f"{PG}/postgres", "-qAtc", sql], check=True, capture_output=True)
+    CREATED_DBS.add(db)
     return f"{PG}/{db}"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The shared server keeps nothing of a run: each database made for it is dropped (a run
+    on the same machine every session would otherwise leave dozens behind each time)."""
+    for db in sorted(CREATED_DBS):
+        subprocess.run(["psql", f"{PG}/postgres", "-qAtc", f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"],
+                       capture_output=True)
 
 
 def database_url(tmp):

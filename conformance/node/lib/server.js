@@ -12,6 +12,7 @@ const BIN = process.env.ACK_ADDONS_BIN || path.resolve(__dirname, '../../../targ
 
 // ACK_ADDONS_TEST_PG (e.g. postgres://postgres@127.0.0.1:5432) runs on a fresh PostgreSQL database.
 let serial = 0;
+const created = [];
 function freshDb(tmp) {
   const pg = process.env.ACK_ADDONS_TEST_PG;
   if (!pg) return `sqlite://${tmp}/node.db`;
@@ -19,8 +20,20 @@ function freshDb(tmp) {
   for (const sql of [`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, `CREATE DATABASE ${name}`]) {
     execFileSync('psql', [`${pg}/postgres`, '-qAtc', sql]);
   }
+  created.push([pg, name]);
   return `${pg}/${name}`;
 }
+
+// The shared server keeps nothing of a run: each test file's databases go when it exits.
+process.on('exit', () => {
+  for (const [pg, name] of created) {
+    try {
+      execFileSync('psql', [`${pg}/postgres`, '-qAtc', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`], { stdio: 'ignore' });
+    } catch {
+      // Best effort: a server already gone leaves nothing to drop.
+    }
+  }
+});
 
 // With `{ tls: true }` the server makes its own certificate (--tls-self-signed) and the clients
 // trust it: the SDK's `ca` takes the PEM text itself, not a path.
