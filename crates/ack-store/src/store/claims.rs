@@ -34,10 +34,10 @@ impl Store {
     ) -> Res<Vec<Task>> {
         // Free tasks come from their own index; expired leases are looked for too (in claim
         // order, past every leased task) by the first claim of each clock second only, so a
-        // dead runner's tasks wait a second longer at most (a clock stepped back is a new
-        // second too). PostgreSQL: replicas claim concurrently, so rows another claim holds
-        // are skipped, not waited for. SQLite: one writer at a time already.
-        let expired = self.expiry_scanned.swap(now, Ordering::Relaxed) != now;
+        // dead runner's tasks wait a second longer at most. PostgreSQL: replicas claim
+        // concurrently, so rows another claim holds are skipped, not waited for. SQLite: one
+        // writer at a time already.
+        let expired = self.expiry_scanned.fetch_max(now, Ordering::Relaxed) < now;
         let free = if expired {
             "(lease_until IS NULL OR lease_until < $4)"
         } else {
