@@ -30,10 +30,6 @@ const SQLITE: &[(i64, &str)] = &[
         10,
         include_str!("../migrations/sqlite/0010_rollback_members.sql"),
     ),
-    (
-        11,
-        include_str!("../migrations/sqlite/0011_unleased_tasks.sql"),
-    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -63,10 +59,6 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         10,
         include_str!("../migrations/postgres/0010_rollback_members.sql"),
-    ),
-    (
-        11,
-        include_str!("../migrations/postgres/0011_unleased_tasks.sql"),
     ),
 ];
 

@@ -631,41 +631,6 @@ async fn suite(store: Store) {
     );
     run_through_after_claim(&store, &up4).await;
 
-    // An expired lease is looked for by the first claim of each clock second: a claim later in
-    // the same second takes free tasks only.
-    assert!(store.claim("q", 820, 900, 10).await.unwrap().is_empty());
-    let up5 = Task::new(
-        "acct",
-        &c.id,
-        "addon_upgrade",
-        820,
-        vec![change("coredns", Operation::Upgrade, "v3", "v4", None)],
-    );
-    store.start_task(&up5, TaskStart::Addons).await.unwrap();
-    // Its lease has ended already (as a runner that stopped at once would leave it).
-    assert_eq!(
-        store.claim("gone", 820, 815, 10).await.unwrap(),
-        vec![up5.id.clone()]
-    );
-    assert!(store.claim("next", 820, 900, 10).await.unwrap().is_empty());
-    assert_eq!(
-        store.claim("next", 821, 900, 10).await.unwrap(),
-        vec![up5.id.clone()]
-    );
-    assert!(
-        store
-            .finish(
-                &up5,
-                FinishGuard::Lease("next"),
-                &Outcome::Canceled("the lease test is over".into()),
-                &[],
-                &[],
-                822
-            )
-            .await
-            .unwrap()
-    );
-
     // Bulk import is all or nothing per call.
     let running = |id: &str, name: &str, t: i64| Cluster {
         state: "running".into(),

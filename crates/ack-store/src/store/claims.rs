@@ -32,39 +32,30 @@ impl Store {
         lease_until: i64,
         limit: u32,
     ) -> Res<Vec<Task>> {
-        // Free tasks come from their own index; expired leases are looked for too (in claim
-        // order, past every leased task) by the first claim of each clock second only, so a
-        // dead runner's tasks wait a second longer at most. PostgreSQL: replicas claim
-        // concurrently, so rows another claim holds are skipped, not waited for. SQLite: one
-        // writer at a time already.
-        let expired = self.expiry_scanned.fetch_max(now, Ordering::Relaxed) < now;
-        let free = if expired {
-            "(lease_until IS NULL OR lease_until < $4)"
-        } else {
-            "lease_owner IS NULL"
-        };
+        // PostgreSQL: replicas claim concurrently, so rows another claim holds are skipped, not
+        // waited for. SQLite: one writer at a time already.
         let sql = match self.backend {
-            Backend::Postgres => format!(
+            Backend::Postgres => {
                 "UPDATE tasks SET lease_owner = $1, lease_until = $2 WHERE task_id IN (
-                SELECT task_id FROM tasks WHERE state = 'running' AND {free}
-                ORDER BY created_at, seq LIMIT $3 FOR UPDATE SKIP LOCKED)
+                SELECT task_id FROM tasks WHERE state = 'running' AND (lease_until IS NULL OR lease_until < $3)
+                ORDER BY created_at, seq LIMIT $4 FOR UPDATE SKIP LOCKED)
                 RETURNING *, EXISTS (SELECT 1 FROM faults) AS faults_armed"
-            ),
-            Backend::Sqlite => format!(
+            }
+            Backend::Sqlite => {
                 "UPDATE tasks SET lease_owner = $1, lease_until = $2 WHERE task_id IN (
-                SELECT task_id FROM tasks WHERE state = 'running' AND {free}
-                ORDER BY created_at, seq LIMIT $3) RETURNING *"
-            ),
+                SELECT task_id FROM tasks WHERE state = 'running' AND (lease_until IS NULL OR lease_until < $3)
+                ORDER BY created_at, seq LIMIT $4) RETURNING *"
+            }
         };
         let turn = self.write_turn().await;
-        let mut q = sqlx::query(AssertSqlSafe(sql))
+        let claimed = sqlx::query(sql)
             .bind(owner)
             .bind(lease_until)
-            .bind(i64::from(limit));
-        if expired {
-            q = q.bind(now);
-        }
-        let claimed = q.fetch_all(&self.pool).await.map_err(unavailable)?;
+            .bind(now)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?;
         drop(turn);
         // PostgreSQL: a fault another replica armed before these tasks were claimed is seen
         // here, in the claim's own snapshot (later ones are heard of; see `take_fault`).

@@ -91,8 +91,6 @@ pub struct Store {
     nonce_batcher: Arc<std::sync::OnceLock<nonces::Batcher>>,
     /// The engine's writes waiting to share a transaction (group commit).
     batcher: Arc<batch::Batcher>,
-    /// The clock second of the last claim that also looked for expired leases.
-    pub(crate) expiry_scanned: Arc<std::sync::atomic::AtomicI64>,
 }
 
 /// A writer's turn on SQLite (nothing on PostgreSQL, whose rows lock themselves); held until
@@ -127,7 +125,6 @@ impl Store {
             write_turns: (backend == Backend::Sqlite).then(Arc::default),
             nonce_batcher: Arc::default(),
             batcher: Arc::new(batch::Batcher::new(backend)),
-            expiry_scanned: Arc::new(std::sync::atomic::AtomicI64::new(i64::MIN)),
         })
     }
 
