@@ -62,7 +62,7 @@ async fn start(
     let names: Vec<&str> = changes
         .iter()
         .map(|c| c.name.as_str())
-        .filter(|n| st.catalog.require(n).is_ok())
+        .filter(|n| st.catalog.get(n).is_some())
         .collect();
     let ca = st
         .store
