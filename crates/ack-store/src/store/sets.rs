@@ -65,11 +65,7 @@ impl Deferred {
         // come back. A webhook made meanwhile waits for this batch's write lock on SQLite; on
         // PostgreSQL it misses these events, as it would if made just after the outbox's own
         // lookup of the accounts' webhooks.
-        let hooked = sqlx::query_scalar::<_, i64>("SELECT 1 FROM webhooks LIMIT 1")
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(unavailable)?
-            .is_some();
+        let hooked = super::webhooks::any_webhook(&mut **tx).await?;
         for chunk in self.logs.chunks(ROWS) {
             let logged = log(tx, backend, chunk, hooked).await?;
             super::webhook_outbox::enqueue_all(tx, &logged).await?;

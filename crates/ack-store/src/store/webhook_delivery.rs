@@ -34,11 +34,7 @@ impl Store {
                  WHERE lease_owner = $1 OR lease_until IS NULL OR lease_until < $3 RETURNING *"
             }
         };
-        let any: Option<i64> = sqlx::query_scalar("SELECT 1 FROM webhooks LIMIT 1")
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(unavailable)?;
-        if any.is_none() {
+        if !super::webhooks::any_webhook(&self.pool).await? {
             return Ok(Vec::new());
         }
         let _turn = self.write_turn().await;

@@ -52,6 +52,17 @@ pub enum Attempt {
     },
 }
 
+/// Whether any webhook exists at all: without one there is nothing to deliver or to queue.
+pub(crate) async fn any_webhook<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    e: E,
+) -> Res<bool> {
+    let any: Option<i64> = sqlx::query_scalar("SELECT 1 FROM webhooks LIMIT 1")
+        .fetch_optional(e)
+        .await
+        .map_err(unavailable)?;
+    Ok(any.is_some())
+}
+
 pub(crate) fn err(e: sqlx::Error) -> DomainError {
     DomainError::Internal(e.to_string())
 }
